@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import {
+  SANDBOX_ACCOUNT_SID,
+  SANDBOX_AUTH_TOKEN,
+  SANDBOX_DEFAULT_PORT,
+} from './sandbox/defaults';
+
+/**
+ * Every setting of portflow, read from the environment and validated once. The defaults point at
+ * the local sandbox and a local Temporal dev server, so nothing needs configuring to try it out;
+ * going live means setting the Twilio credentials and base URLs.
+ */
+
+const port = z.coerce.number().int().min(0).max(65535);
+const url = z.url();
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|days?|hours?|minutes?|seconds?)$/, {
+  message: 'expected a duration such as "30s", "5m", "6h" or "2 days"',
+});
+
+const sandboxUrl = `http://127.0.0.1:${SANDBOX_DEFAULT_PORT}`;
+
+const envSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('portflow'),
+  TEMPORAL_UI_URL: url.default('http://127.0.0.1:8233'),
+
+  TWILIO_ACCOUNT_SID: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/, { message: 'expected AC followed by 32 hex digits' })
+    .default(SANDBOX_ACCOUNT_SID),
+  TWILIO_AUTH_TOKEN: optionalString,
+  TWILIO_API_KEY: optionalString,
+  TWILIO_API_SECRET: optionalString,
+  TWILIO_API_BASE_URL: url.default(sandboxUrl),
+  TWILIO_DOCUMENTS_BASE_URL: url.default(sandboxUrl),
+  TWILIO_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  TWILIO_MAX_CONCURRENCY: z.coerce.number().int().positive().default(20),
+
+  SANDBOX_PORT: port.default(SANDBOX_DEFAULT_PORT),
+
+  WEBHOOK_HOST: z.string().default('127.0.0.1'),
+  WEBHOOK_PORT: port.default(3000),
+  WEBHOOK_PUBLIC_BASE_URL: url.optional(),
+
+  PORTFLOW_RECONCILE_INTERVAL: duration.default('6 hours'),
+  PORTFLOW_METRICS_PORT: port.default(9464),
+
+  PORTFLOW_ENCRYPTION_KEY_ID: optionalString,
+  PORTFLOW_ENCRYPTION_KEYS: optionalString,
+  PORTFLOW_ENCRYPTION_KEY_FILE: optionalString,
+  CODEC_SERVER_PORT: port.default(8888),
+  CODEC_SERVER_TOKEN: optionalString,
+  CODEC_CORS_ORIGINS: z.string().default('http://127.0.0.1:8233,http://localhost:8233,http://localhost:8080'),
+});
+
+export interface PortflowConfig {
+  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
+  twilio: {
+    accountSid: string;
+    /** Auth token: signs webhooks and, without an API key, authenticates API calls. */
+    authToken: string;
+    apiKey?: string;
+    apiSecret?: string;
+    apiBaseUrl: string;
+    documentsBaseUrl: string;
+    timeoutMs: number;
+    maxConcurrency: number;
+    /** True when every Twilio URL points at the local sandbox. */
+    usesSandbox: boolean;
+  };
+  sandbox: { port: number };
+  webhooks: { host: string; port: number; publicBaseUrl?: string };
+  workflow: { reconcileInterval: string };
+  metrics: { port: number };
+  codec: {
+    keyId?: string;
+    /** `id:base64key` pairs, comma-separated; the first is used to encrypt. */
+    keys?: string;
+    keyFile?: string;
+    serverPort: number;
+    serverToken?: string;
+    corsOrigins: string[];
+  };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment; every invalid variable is reported at once, by name. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): PortflowConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new ConfigError(`Invalid portflow configuration:\n${problems}`);
+  }
+  const e = parsed.data;
+  const usesSandbox = [e.TWILIO_API_BASE_URL, e.TWILIO_DOCUMENTS_BASE_URL].every((u) =>
+    /^https?:\/\/(127\.0\.0\.1|localhost|sandbox)(:\d+)?(\/|$)/.test(u)
+  );
+  const authToken = e.TWILIO_AUTH_TOKEN ?? (usesSandbox ? SANDBOX_AUTH_TOKEN : undefined);
+  if (!authToken) {
+    throw new ConfigError(
+      'Invalid portflow configuration:\n  TWILIO_AUTH_TOKEN: required when TWILIO_API_BASE_URL points at Twilio (it verifies webhook signatures)'
+    );
+  }
+  return {
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      uiUrl: e.TEMPORAL_UI_URL,
+    },
+    twilio: {
+      accountSid: e.TWILIO_ACCOUNT_SID,
+      authToken,
+      apiKey: e.TWILIO_API_KEY,
+      apiSecret: e.TWILIO_API_SECRET,
+      apiBaseUrl: e.TWILIO_API_BASE_URL,
+      documentsBaseUrl: e.TWILIO_DOCUMENTS_BASE_URL,
+      timeoutMs: e.TWILIO_TIMEOUT_MS,
+      maxConcurrency: e.TWILIO_MAX_CONCURRENCY,
+      usesSandbox,
+    },
+    sandbox: { port: e.SANDBOX_PORT },
+    webhooks: { host: e.WEBHOOK_HOST, port: e.WEBHOOK_PORT, publicBaseUrl: e.WEBHOOK_PUBLIC_BASE_URL },
+    workflow: { reconcileInterval: e.PORTFLOW_RECONCILE_INTERVAL },
+    metrics: { port: e.PORTFLOW_METRICS_PORT },
+    codec: {
+      keyId: e.PORTFLOW_ENCRYPTION_KEY_ID,
+      keys: e.PORTFLOW_ENCRYPTION_KEYS,
+      keyFile: e.PORTFLOW_ENCRYPTION_KEY_FILE,
+      serverPort: e.CODEC_SERVER_PORT,
+      serverToken: e.CODEC_SERVER_TOKEN,
+      corsOrigins: e.CODEC_CORS_ORIGINS.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    },
+  };
+}
