@@ -29,6 +29,7 @@ module.exports = {
       slowTestThreshold: 30,
     },
   ],
+  reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
   testTimeout: 120000,
   maxWorkers: process.env.CI ? 2 : '50%',
 };

@@ -1,9 +1,5 @@
 import { z } from 'zod';
-import {
-  SANDBOX_ACCOUNT_SID,
-  SANDBOX_AUTH_TOKEN,
-  SANDBOX_DEFAULT_PORT,
-} from './sandbox/defaults';
+import { SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, SANDBOX_DEFAULT_PORT } from './sandbox/defaults';
 
 /**
  * Every setting of portflow, read from the environment and validated once. The defaults point at

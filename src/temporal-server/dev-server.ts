@@ -1,0 +1,111 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { portflowSearchAttributes, searchAttributeCliArgs } from '../search-attributes';
+import { ensureTemporalBinaries, projectRoot } from './binaries';
+import { startManagedProcess, waitUntilReady } from './managed-process';
+import type { ManagedProcess } from './managed-process';
+import { assertPortFree, findFreePort } from './ports';
+
+export interface DevServerOptions {
+  /** Frontend gRPC port; 0 picks a free one. @default 7233 */
+  port?: number;
+  /** UI port; `false` runs headless. @default port + 1000 */
+  uiPort?: number | false;
+  namespace?: string;
+  /**
+   * SQLite file for persistent state. `undefined` uses `.data/temporal.sqlite`; `':memory:'` keeps
+   * everything in memory (tests).
+   */
+  dbFile?: string;
+  /** The codec server the UI should call to decode payloads (`--ui-codec-endpoint`). */
+  uiCodecEndpoint?: string;
+  /** Extra `--dynamic-config-value KEY=VALUE` entries. */
+  dynamicConfig?: Record<string, string | number | boolean>;
+  /** The SDK's own limit is 5 s; a cold start on a 2-core machine needs more. @default 60000 */
+  startTimeoutMs?: number;
+  /** Copy the server's output to our stderr. */
+  echo?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface DevServerHandle {
+  /** host:port of the frontend, for clients and workers. */
+  address: string;
+  namespace: string;
+  uiUrl?: string;
+  dbFile: string;
+  process: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+export const defaultDbFile = path.join(projectRoot, '.data', 'temporal.sqlite');
+
+/**
+ * Starts `temporal server start-dev` on 127.0.0.1 with portflow's search attributes registered and
+ * waits (up to a minute) until the frontend answers and the attributes are visible.
+ */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServerHandle> {
+  const host = '127.0.0.1';
+  const namespace = options.namespace ?? 'default';
+  const port = options.port === 0 ? await findFreePort(host) : (options.port ?? 7233);
+  const uiPort = options.uiPort === false ? undefined : (options.uiPort ?? port + 1000);
+  await assertPortFree(port, 'Temporal frontend', host);
+  if (uiPort !== undefined) await assertPortFree(uiPort, 'Temporal UI', host);
+
+  const dbFile = options.dbFile ?? defaultDbFile;
+  const args = ['server', 'start-dev', '--ip', host, '--port', String(port), '--namespace', namespace];
+  args.push('--log-level', 'warn', '--log-format', 'json');
+  if (dbFile !== ':memory:') {
+    mkdirSync(path.dirname(dbFile), { recursive: true });
+    args.push('--db-filename', dbFile);
+    // WAL keeps a file-backed dev server responsive under test load (the SDK's own stress CI does the same).
+    args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL');
+  }
+  if (uiPort === undefined) args.push('--headless');
+  else args.push('--ui-port', String(uiPort), '--ui-ip', host);
+  if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
+  args.push(...searchAttributeCliArgs());
+  const dynamicConfig = {
+    'frontend.enableUpdateWorkflowExecution': true,
+    'frontend.enableUpdateWorkflowExecutionAsyncAccepted': true,
+    ...options.dynamicConfig,
+  };
+  for (const [key, value] of Object.entries(dynamicConfig)) {
+    args.push('--dynamic-config-value', `${key}=${typeof value === 'string' ? JSON.stringify(value) : value}`);
+  }
+
+  const { temporal } = ensureTemporalBinaries(process.env, options.log);
+  const proc = startManagedProcess('temporal dev server', temporal.path, args, { echo: options.echo });
+  const address = `${host}:${port}`;
+  await waitUntilReady(proc, () => searchAttributesVisible(address, namespace), {
+    timeoutMs: options.startTimeoutMs ?? 60_000,
+    what: `frontend on ${address} with portflow's search attributes`,
+  });
+  return {
+    address,
+    namespace,
+    uiUrl: uiPort === undefined ? undefined : `http://${host}:${uiPort}`,
+    dbFile,
+    process: proc,
+    stop: () => proc.stop(),
+  };
+}
+
+/** Asks the server (not our own flags) whether every portflow search attribute is registered. */
+export async function listCustomSearchAttributes(address: string, namespace: string): Promise<Record<string, number>> {
+  const connection = await Connection.connect({ address, connectTimeout: 2000 });
+  try {
+    const response = await connection.operatorService.listSearchAttributes({ namespace });
+    return Object.fromEntries(
+      Object.entries(response.customAttributes ?? {}).map(([name, type]) => [name, Number(type)])
+    );
+  } finally {
+    await connection.close();
+  }
+}
+
+async function searchAttributesVisible(address: string, namespace: string): Promise<boolean> {
+  const registered = await listCustomSearchAttributes(address, namespace);
+  return portflowSearchAttributes.every((key) => key.name in registered);
+}

@@ -1,0 +1,116 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
+
+/**
+ * A child process that must never outlive us: it is stopped (TERM, then KILL) on `stop()`, on our
+ * exit, and on SIGINT/SIGTERM, and its recent output is kept to explain an early death.
+ */
+export interface ManagedProcess {
+  readonly child: ChildProcess;
+  readonly name: string;
+  /** The last lines the process wrote, for error messages. */
+  outputTail(): string;
+  /** Resolves when the process has exited (immediately if it already has). */
+  exited(): Promise<number | null>;
+  hasExited(): boolean;
+  stop(graceMs?: number): Promise<void>;
+}
+
+const live = new Set<ManagedProcess>();
+let hooksInstalled = false;
+
+function installExitHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  // Synchronous last resort: 'exit' handlers cannot wait, so send KILL to whatever is left.
+  process.on('exit', () => {
+    for (const p of live) {
+      if (!p.hasExited()) p.child.kill('SIGKILL');
+    }
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void Promise.all([...live].map((p) => p.stop(5000))).finally(() => {
+        // Re-raise so the default behaviour (and other listeners' expectations) still apply.
+        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      });
+    });
+  }
+}
+
+export function startManagedProcess(
+  name: string,
+  command: string,
+  args: string[],
+  options: SpawnOptions & { echo?: boolean; tailLines?: number } = {}
+): ManagedProcess {
+  installExitHooks();
+  const { echo = false, tailLines = 40, ...spawnOptions } = options;
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...spawnOptions });
+  const tail: string[] = [];
+  const collect = (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    if (echo) process.stderr.write(text);
+    tail.push(...text.split('\n').filter(Boolean));
+    if (tail.length > tailLines) tail.splice(0, tail.length - tailLines);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+
+  let exitCode: number | null | undefined;
+  const exitPromise = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      exitCode = code;
+      live.delete(handle);
+      resolve(code);
+    });
+    child.once('error', (err) => {
+      tail.push(`failed to start ${command}: ${err.message}`);
+      exitCode = -1;
+      live.delete(handle);
+      resolve(-1);
+    });
+  });
+
+  const handle: ManagedProcess = {
+    child,
+    name,
+    outputTail: () => tail.join('\n'),
+    exited: () => exitPromise,
+    hasExited: () => exitCode !== undefined,
+    async stop(graceMs = 10_000) {
+      if (exitCode !== undefined) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exitPromise;
+      clearTimeout(timer);
+    },
+  };
+  live.add(handle);
+  return handle;
+}
+
+/**
+ * Polls `probe` until it resolves true, the process dies, or the deadline passes. The error says
+ * which, with the process's last output.
+ */
+export async function waitUntilReady(
+  proc: ManagedProcess,
+  probe: () => Promise<boolean>,
+  { timeoutMs, intervalMs = 250, what }: { timeoutMs: number; intervalMs?: number; what: string }
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (proc.hasExited()) {
+      throw new Error(`${proc.name} exited before ${what}.\n--- last output ---\n${proc.outputTail()}`);
+    }
+    if (await probe().catch(() => false)) return;
+    if (Date.now() > deadline) {
+      await proc.stop(2000);
+      throw new Error(
+        `${proc.name} did not become ready (${what}) within ${Math.round(timeoutMs / 1000)} s.\n--- last output ---\n${proc.outputTail()}`
+      );
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

@@ -1,0 +1,2 @@
+// The one workflow bundle of a test run: portflow's workflows plus the harness's own fixtures.
+export * from '../fixtures/harness-workflows';

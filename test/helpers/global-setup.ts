@@ -1,0 +1,31 @@
+/**
+ * Integration-test global setup: one in-memory Temporal dev server and one workflow bundle for the
+ * whole run. Test files find both through environment variables (workers inherit our env).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { startDevServer } from '../../src/temporal-server/dev-server';
+
+export default async function globalSetup(): Promise<void> {
+  const [server, bundle] = await Promise.all([
+    startDevServer({ port: 0, uiPort: false, dbFile: ':memory:' }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('./all-workflows'), logger: quietLogger }),
+  ]);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'portflow-test-'));
+  const codePath = path.join(dir, 'workflow-bundle.js');
+  writeFileSync(codePath, bundle.code);
+  process.env.TEMPORAL_ADDRESS = server.address;
+  process.env.PORTFLOW_TEST_WORKFLOW_BUNDLE = codePath;
+  (globalThis as Record<string, unknown>).__portflowDevServer = server;
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};
