@@ -90,6 +90,8 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
   const origins = new Set(options.corsOrigins.map((o) => o.replace(/\/+$/, '')));
   const expectedToken = token ? sha256(`Bearer ${token}`) : undefined;
   const app = fastify({ logger: false, bodyLimit: options.bodyLimitBytes ?? 16 * 1024 * 1024 });
+  // JSON only: a text/plain POST is a CORS "simple request" that skips the preflight.
+  app.removeContentTypeParser('text/plain');
   const payloadCounts = new WeakMap<FastifyRequest, number>();
 
   const isAllowedOrigin = (origin: string) => origins.has('*') || origins.has(origin.replace(/\/+$/, ''));
