@@ -263,7 +263,14 @@ function checkLosingCarrier(value: unknown, needAccountNumber: string[], add: Ad
     add(`${base}.authorizedRepresentativeEmail`, 'email', 'expected an email address such as jane@example.com', email);
   }
   const phone = value.accountTelephoneNumber;
-  if (phone !== undefined && phone !== null && (typeof phone !== 'string' || !E164.test(phone))) {
+  if (!isNonEmptyString(phone)) {
+    add(
+      `${base}.accountTelephoneNumber`,
+      'required',
+      "the account's main number with the losing carrier is required (E.164; if unsure, one of the numbers being ported)",
+      phone
+    );
+  } else if (!E164.test(phone)) {
     add(`${base}.accountTelephoneNumber`, 'e164', 'expected E.164, e.g. +14155552671', phone);
   }
 

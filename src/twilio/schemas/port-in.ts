@@ -25,8 +25,8 @@ export interface LosingCarrierInformation {
   customerName: string;
   /** Secret: never logged or echoed in errors. Required when the portability check says so. */
   accountNumber?: string;
-  /** The account's main number; for US local numbers Twilio wants it (use a ported number if unsure). */
-  accountTelephoneNumber?: string;
+  /** The account's main number with the losing carrier, E.164 (the seed marks it required; if unsure, one of the ported numbers). */
+  accountTelephoneNumber: string;
   authorizedRepresentative: string;
   /** Receives the LOA to sign. */
   authorizedRepresentativeEmail: string;
@@ -98,7 +98,7 @@ export const createPortInOutbound = z
       customerType: z.enum(['Business', 'Individual']),
       customerName: z.string(),
       accountNumber: z.string().nullish(),
-      accountTelephoneNumber: z.string().nullish(),
+      accountTelephoneNumber: z.string(),
       authorizedRepresentative: z.string(),
       authorizedRepresentativeEmail: z.string(),
       address: addressOutbound.nullish(),
@@ -118,7 +118,7 @@ export const createPortInOutbound = z
       customer_type: r.losingCarrierInformation.customerType,
       customer_name: r.losingCarrierInformation.customerName,
       account_number: r.losingCarrierInformation.accountNumber ?? undefined,
-      account_telephone_number: r.losingCarrierInformation.accountTelephoneNumber ?? undefined,
+      account_telephone_number: r.losingCarrierInformation.accountTelephoneNumber,
       authorized_representative: r.losingCarrierInformation.authorizedRepresentative,
       authorized_representative_email: r.losingCarrierInformation.authorizedRepresentativeEmail,
       address_sid: r.losingCarrierInformation.addressSid ?? undefined,
