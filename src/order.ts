@@ -1,0 +1,118 @@
+import { z } from 'zod';
+
+/**
+ * A port-in order: what a backend service (or `npm run start -- start --order file.json`) hands
+ * portflow. One order is one workflow execution; `orderId` is the caller's business key and the
+ * workflow id, so starting it twice never makes two.
+ *
+ * Checked here for shape; the Twilio rules (E.164, US only, 7 days ahead, …) are checked by the
+ * client's validator before the workflow starts (see `validateOrder` in src/order-validation.ts).
+ */
+
+const e164 = z.string().regex(/^\+[1-9]\d{1,14}$/, { message: 'expected E.164, e.g. +14155550100' });
+const offsetTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d:[0-5]\d([+-]([01]\d|2[0-3]):[0-5]\d|Z)$/, {
+  message: 'expected an ISO offset time HH:MM:SS±HH:MM, e.g. 10:15:00-08:00',
+});
+const durationText = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/, {
+  message: 'expected a duration such as "30s", "6h" or "5 days"',
+});
+
+export const orderIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, {
+  message: 'expected 1-100 characters: letters, digits and . _ : - (it becomes the workflow id; no personal data)',
+});
+
+export const addressSchema = z.object({
+  street: z.string().min(1),
+  street2: z.string().min(1).optional(),
+  city: z.string().min(1),
+  state: z.string().min(1),
+  zip: z.string().min(1),
+  country: z.string().min(2),
+});
+
+export const losingCarrierSchema = z.object({
+  customerType: z.enum(['Business', 'Individual']),
+  customerName: z.string().min(1),
+  accountNumber: z.string().min(1).optional(),
+  /** The account's main number with the losing carrier (use a ported number if unsure). */
+  accountTelephoneNumber: e164,
+  authorizedRepresentative: z.string().min(1),
+  authorizedRepresentativeEmail: z.email({ message: 'expected an email address' }),
+  address: addressSchema.optional(),
+  addressSid: z
+    .string()
+    .regex(/^AD[0-9a-fA-F]{32}$/, { message: 'expected AD followed by 32 hex digits' })
+    .optional(),
+});
+
+export const utilityBillSchema = z.union([
+  z.object({
+    documentSid: z.string().regex(/^RD[0-9a-fA-F]{32}$/, { message: 'expected RD followed by 32 hex digits' }),
+  }),
+  z.object({
+    /** A file the worker can read; the bytes never travel through workflow history. */
+    path: z.string().min(1),
+    friendlyName: z.string().min(1).optional(),
+    mimeType: z.string().min(1).optional(),
+  }),
+]);
+
+export const orderOptionsSchema = z.object({
+  /** How often the workflow re-fetches its requests from Twilio (webhooks are hints, the API is the truth). */
+  reconcileInterval: durationText.optional(),
+  /** Twilio auto-cancels an LOA unsigned for this long. */
+  loaExpiry: durationText.optional(),
+  /** Policy: cancel numbers still rejected after this long (off when absent). */
+  autoCancelRejectedAfter: durationText.optional(),
+  /** Numbers per portability activity. */
+  portabilityBatchSize: z.number().int().min(1).max(1000).optional(),
+  /** Portability calls in flight at once, across the whole order. */
+  portabilityConcurrency: z.number().int().min(1).max(100).optional(),
+  /** Continue-as-new once this run has this many history events (the server's suggestion also counts). */
+  continueAsNewAfterEvents: z.number().int().min(20).optional(),
+  /** Continue-as-new once this run has received this many signals (Temporal caps a run at 10,000). */
+  continueAsNewAfterSignals: z.number().int().min(1).optional(),
+});
+
+export const portInOrderSchema = z.object({
+  orderId: orderIdSchema,
+  /** The caller's customer reference (an opaque id — never a name: search attributes are not encrypted). */
+  customerRef: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, {
+    message: 'expected an opaque reference of letters, digits and . _ : - (no names: it is stored unencrypted)',
+  }),
+  /** Account (or subaccount) to port into; defaults to the configured account. */
+  accountSid: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/, { message: 'expected AC followed by 32 hex digits' })
+    .optional(),
+  losingCarrierInformation: losingCarrierSchema,
+  phoneNumbers: z
+    .array(z.object({ phoneNumber: e164, pin: z.string().min(1).optional() }))
+    .min(1, { message: 'an order needs at least one phone number' })
+    .max(10_000, { message: 'at most 10,000 numbers per order (it is split into requests of 1,000)' }),
+  /** `YYYY-MM-DD`, at least 7 days ahead. */
+  targetPortInDate: z.iso.date({ message: 'expected a date YYYY-MM-DD' }),
+  targetPortInTimeRangeStart: offsetTime.optional(),
+  targetPortInTimeRangeEnd: offsetTime.optional(),
+  notificationEmails: z.array(z.email({ message: 'expected an email address' })).optional(),
+  utilityBill: utilityBillSchema,
+  options: orderOptionsSchema.optional(),
+});
+
+export type PortInOrder = z.infer<typeof portInOrderSchema>;
+export type PortInOrderOptions = z.infer<typeof orderOptionsSchema>;
+export type LosingCarrierInput = z.infer<typeof losingCarrierSchema>;
+export type UtilityBill = z.infer<typeof utilityBillSchema>;
+
+/** One problem with an order, by field path. Never carries a PIN or an account number. */
+export interface OrderProblem {
+  path: string;
+  message: string;
+}
+
+export function zodProblems(error: z.ZodError): OrderProblem[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join(''),
+    message: issue.message,
+  }));
+}

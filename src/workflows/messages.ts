@@ -1,0 +1,148 @@
+/**
+ * The public contract of `portInWorkflow`: its message names, inputs and results. Names are part of
+ * the contract (the webhook receiver, the CLI and operators in the UI use them); do not rename.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { LosingCarrierInput, PortInOrder } from '../order';
+import type { PortingEvent } from '../twilio/porting-event';
+import type { NumberStatus, OrderPhase, PortInState, PreviousAttempt, RequestState, TimelineEntry } from './state';
+
+export const PORT_IN_WORKFLOW_TYPE = 'portInWorkflow';
+
+/** Workflow id of an order: its business key, prefixed so the id says what it is. */
+export function portInWorkflowId(orderId: string): string {
+  return `portin-${orderId}`;
+}
+
+export function orderIdFromWorkflowId(workflowId: string): string | null {
+  return workflowId.startsWith('portin-') ? workflowId.slice('portin-'.length) : null;
+}
+
+export interface PortInWorkflowInput {
+  order: PortInOrder;
+  /** Set by continue-as-new: the whole state of the previous run. */
+  resume?: PortInState;
+}
+
+/**
+ * Signal: one normalized porting event. Sent by the webhook receiver for every verified Twilio
+ * webhook; the reducer makes duplicates and stale events no-ops.
+ */
+export const portingEventSignal = defineSignal<[PortingEvent]>('portingEvent');
+
+export interface CancelPortInInput {
+  /** Why (kept in the timeline). */
+  reason?: string;
+}
+export interface CancelPortInResult {
+  canceledRequestSids: string[];
+  canceledNumbers: string[];
+}
+/**
+ * Update: cancel the whole order (every open request). Rejected by its validator when the order has
+ * ended or when a number's 72-hour cancel cutoff has passed.
+ */
+export const cancelPortInUpdate = defineUpdate<CancelPortInResult, [CancelPortInInput]>('cancelPortIn');
+
+export interface CancelPhoneNumbersInput {
+  /** E.164 numbers of this order. */
+  phoneNumbers: string[];
+  reason?: string;
+}
+export interface CancelPhoneNumbersResult {
+  canceledNumbers: string[];
+}
+/**
+ * Update: cancel some numbers. Rejected by its validator for numbers not in the order, numbers that
+ * have already ended, and numbers past their 72-hour cancel cutoff.
+ */
+export const cancelPhoneNumbersUpdate = defineUpdate<CancelPhoneNumbersResult, [CancelPhoneNumbersInput]>(
+  'cancelPhoneNumbers'
+);
+
+export interface ResubmitRejectedInput {
+  /** The corrected losing-carrier data (complete, as in an order). */
+  losingCarrierInformation: LosingCarrierInput;
+  /** Which rejected numbers to resubmit; all rejected numbers when omitted. */
+  phoneNumbers?: string[];
+  /** Corrected PINs by number, where the PIN was the problem. */
+  pins?: Record<string, string>;
+  /** A new target date (YYYY-MM-DD); defaults to the order's, or 8 days out if that is too close. */
+  targetPortInDate?: string;
+}
+export interface ResubmitRejectedResult {
+  newRequestSid: string;
+  resubmittedNumbers: string[];
+  canceledInRequests: string[];
+}
+/**
+ * Update: cancel the rejected numbers and create a new request for them with corrected
+ * losing-carrier data, linked to the order. Rejected by its validator when no given number is rejected.
+ */
+export const resubmitRejectedUpdate = defineUpdate<ResubmitRejectedResult, [ResubmitRejectedInput]>('resubmitRejected');
+
+export interface NumberView {
+  phoneNumber: string;
+  status: NumberStatus;
+  statusLabel: string;
+  rawStatus: string | null;
+  requestSid: string | null;
+  phoneNumberSid: string | null;
+  portDate: string | null;
+  /** ISO: the last moment this number can be canceled. Null once it has ended. */
+  cancelCutoff: string | null;
+  rejection: { code: number | null; reason: string | null; at: string } | null;
+  notPortable: { code: number | null; reason: string | null } | null;
+  previousAttempts: PreviousAttempt[];
+}
+
+export interface PortInStatusView {
+  orderId: string;
+  customerRef: string;
+  /** Operator-facing status, e.g. `Waiting for Signature`, `Action Required`, `Completed`. */
+  status: string;
+  phase: OrderPhase;
+  targetPortInDate: string;
+  requestSids: string[];
+  requests: Array<RequestState & { loaExpiresAt: string | null }>;
+  numbers: NumberView[];
+  counts: {
+    total: number;
+    pending: number;
+    completed: number;
+    canceled: number;
+    notPortable: number;
+    rejected: number;
+  };
+  deadlines: {
+    /** The earliest LOA expiry among requests waiting for a signature. */
+    loaExpiresAt: string | null;
+    /** The earliest cancel cutoff among numbers that could still be canceled. */
+    cancelCutoffAt: string | null;
+    /** When the auto-cancel policy next acts on a rejected number, if it is on. */
+    autoCancelRejectedAt: string | null;
+    nextReconcileAt: string | null;
+  };
+  timeline: TimelineEntry[];
+  timelineDropped: number;
+  unknownStatuses: PortInState['unknownStatuses'];
+  failure: PortInState['failure'];
+  counters: PortInState['counters'];
+}
+
+/** Query: the whole state of the order, with deadlines and a timeline. */
+export const portInStatusQuery = defineQuery<PortInStatusView>('portInStatus');
+
+export interface PortInResult {
+  orderId: string;
+  outcome: 'completed' | 'canceled' | 'expired';
+  requestSids: string[];
+  numbers: Array<{
+    phoneNumber: string;
+    status: NumberStatus;
+    requestSid: string | null;
+    portDate: string | null;
+    rejection: { code: number | null; reason: string | null } | null;
+    notPortable: { code: number | null; reason: string | null } | null;
+  }>;
+}
