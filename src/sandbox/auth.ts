@@ -1,0 +1,44 @@
+import { timingSafeEqual } from 'node:crypto';
+
+import { ApiError } from './api-error';
+
+/** A username/password pair the sandbox accepts, and the account it authenticates as. */
+export interface Credential {
+  username: string;
+  password: string;
+}
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * HTTP Basic auth as Twilio does it: account SID + auth token, or API key SID + secret.
+ * Throws a 401 with code 20003 for anything else.
+ */
+export function checkBasicAuth(header: string | undefined, accepted: readonly Credential[]): void {
+  const challenge = { 'WWW-Authenticate': 'Basic realm="Twilio API"' };
+  if (!header || !/^Basic\s+/i.test(header)) {
+    throw new ApiError(
+      401,
+      20003,
+      'Authentication Error - No credentials provided: use HTTP Basic auth with your account SID and auth token, or an API key SID and secret',
+      challenge
+    );
+  }
+  const decoded = Buffer.from(header.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const username = colon === -1 ? decoded : decoded.slice(0, colon);
+  const password = colon === -1 ? '' : decoded.slice(colon + 1);
+  const ok = accepted.some((c) => same(c.username, username) && same(c.password, password));
+  if (!ok) {
+    throw new ApiError(
+      401,
+      20003,
+      'Authentication Error - invalid username or password: the credentials are neither the account SID and auth token nor an API key SID and secret of this account',
+      challenge
+    );
+  }
+}

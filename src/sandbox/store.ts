@@ -1,0 +1,45 @@
+import type { DocumentRecord, NumberRecord, PortInRecord, WebhookConfiguration } from './model';
+
+/**
+ * In-memory state of the sandbox with the indexes the hot paths need: O(1) lookups by SID and by
+ * phone number, creation order for paging.
+ */
+export class SandboxStore {
+  readonly requests = new Map<string, PortInRecord>();
+  /** Requests in creation order (the PortInRequests list pages through this). */
+  readonly requestOrder: PortInRecord[] = [];
+  readonly documents = new Map<string, DocumentRecord>();
+  readonly numbers = new Map<string, NumberRecord>();
+  /** Phone number → the number record of an open port (not rejected, canceled or completed). */
+  readonly activeByPhone = new Map<string, NumberRecord>();
+  /** Phone numbers already ported into an account (Completed): phone → account SID. */
+  readonly ported = new Map<string, string>();
+  /** `account|phone` of numbers the carrier has rejected once (scenario 015x accepts the next try). */
+  readonly rejectedOnce = new Set<string>();
+  readonly webhookConfigs = new Map<string, WebhookConfiguration>();
+  private ticket = 100000;
+
+  nextSupportTicketId(): number {
+    return ++this.ticket;
+  }
+
+  addRequest(req: PortInRecord): void {
+    this.requests.set(req.sid, req);
+    this.requestOrder.push(req);
+    for (const n of req.numbers) {
+      this.numbers.set(n.sid, n);
+      this.activeByPhone.set(n.phoneNumber, n);
+    }
+  }
+
+  reset(): void {
+    this.requests.clear();
+    this.requestOrder.length = 0;
+    this.documents.clear();
+    this.numbers.clear();
+    this.activeByPhone.clear();
+    this.ported.clear();
+    this.rejectedOnce.clear();
+    this.webhookConfigs.clear();
+  }
+}
