@@ -1,0 +1,99 @@
+/**
+ * The worker: the one composition root. Builds the Twilio client, the activities and the data
+ * converter, and runs portInWorkflow until SIGINT/SIGTERM. `npm run worker`.
+ */
+import type { DataConverter } from '@temporalio/common';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { WorkerOptions } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { loadDataConverter } from './codec/data-converter';
+import { loadConfig } from './config';
+import type { PortflowConfig } from './config';
+import { PortingClient } from './twilio/client';
+
+export interface PortflowWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue: string;
+  /** The Twilio client the activities call (the sandbox by default). */
+  porting: PortingClient;
+  /** A prebuilt bundle (tests bundle once per run); the worker bundles src/workflows otherwise. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  dataConverter?: DataConverter;
+  /** Extra worker options (cache size, concurrency, identity, ...). */
+  tuning?: Partial<
+    Pick<
+      WorkerOptions,
+      | 'maxCachedWorkflows'
+      | 'maxConcurrentActivityTaskExecutions'
+      | 'maxConcurrentWorkflowTaskExecutions'
+      | 'identity'
+      | 'shutdownGraceTime'
+    >
+  >;
+}
+
+/** A worker for portInWorkflow and its activities. */
+export function createPortflowWorker(options: PortflowWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    taskQueue: options.taskQueue,
+    activities: createActivities({ client: options.porting }),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('./workflows') }),
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    ...options.tuning,
+  });
+}
+
+/**
+ * Installs the SDK runtime once per process: logs at INFO and Temporal's metrics (plus portflow's
+ * own counters, emitted from workflow code) in Prometheus format on the metrics port.
+ */
+export function installRuntime(config: PortflowConfig, { metrics = true } = {}): void {
+  Runtime.install({
+    logger: new DefaultLogger((process.env.PORTFLOW_LOG_LEVEL as 'INFO' | 'WARN' | 'DEBUG') ?? 'INFO'),
+    ...(metrics
+      ? {
+          telemetryOptions: {
+            metrics: { prometheus: { bindAddress: `${config.webhooks.host}:${config.metrics.port}` } },
+          },
+        }
+      : {}),
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  installRuntime(config);
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const porting = PortingClient.fromConfig(config.twilio);
+  try {
+    const worker = await createPortflowWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      porting,
+      dataConverter: await loadDataConverter(config),
+    });
+    console.log(
+      `portflow worker: task queue ${config.temporal.taskQueue} on ${config.temporal.address}; ` +
+        `Twilio at ${config.twilio.apiBaseUrl}${config.twilio.usesSandbox ? ' (sandbox)' : ''}; ` +
+        `metrics on http://${config.webhooks.host}:${config.metrics.port}/metrics`
+    );
+    // Runtime's default shutdown signals (SIGINT, SIGTERM, ...) stop the worker gracefully.
+    await worker.run();
+  } finally {
+    porting.close();
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
