@@ -159,13 +159,13 @@ export function workflowListUiUrl(uiBaseUrl: string, namespace: string, query: s
 }
 
 if (require.main === module) {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { runCli } = require('./cli/main') as typeof import('./cli/main');
-  runCli(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err) => {
-      console.error(err instanceof Error ? err.message : err);
-      process.exit(1);
-    }
-  );
+  import('./cli/main')
+    .then(({ runCli }) => runCli(process.argv.slice(2)))
+    .then(
+      (code) => process.exit(code),
+      (err: unknown) => {
+        console.error(err instanceof Error ? err.message : err);
+        process.exit(1);
+      }
+    );
 }
