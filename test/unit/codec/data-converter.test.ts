@@ -45,12 +45,13 @@ describe('data converter', () => {
     expect(await decodeArrayFromPayloads(loaded, payloads)).toEqual([{ losingCarrierInformation: losingCarrierInfo }]);
   });
 
-  it('encrypts failure messages and stack traces, and restores them on decode', async () => {
+  it('encrypts failure messages, stack traces and details, and restores them on decode', async () => {
     const loaded = loadSdkDataConverter(await createDataConverter(keyring));
     const error = ApplicationFailure.create({
       type: 'Twilio.22102',
       message: `Losing carrier rejected PIN ${SECRET_PIN} for account ${SECRET_ACCOUNT_NUMBER}`,
       nonRetryable: true,
+      details: [{ losingCarrierInformation: losingCarrierInfo }],
     });
     const failure = await encodeErrorToFailure(loaded, error);
     expect(failure.message).toBe('Encoded failure');
@@ -64,6 +65,7 @@ describe('data converter', () => {
     const decoded = await decodeOptionalFailureToOptionalError(loaded, failure);
     expect(decoded).toBeInstanceOf(ApplicationFailure);
     expect((decoded as ApplicationFailure).message).toBe(error.message);
+    expect((decoded as ApplicationFailure).details).toEqual([{ losingCarrierInformation: losingCarrierInfo }]);
   });
 
   describe('loadDataConverter(config)', () => {
