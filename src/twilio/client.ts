@@ -360,7 +360,7 @@ export class PortingClient {
     });
   }
 
-  /** Sets (replaces) the account's porting webhook targets and event filter. */
+  /** Sets the account's porting webhook targets and event filter (see {@link WebhookConfigurationInput} for omitted fields). */
   async configureWebhooks(input: WebhookConfigurationInput): Promise<WebhookConfiguration> {
     const problems: ValidationProblem[] = [];
     const urls = ['portInTargetUrl', 'portOutTargetUrl'] as const;

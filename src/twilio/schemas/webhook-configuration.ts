@@ -6,13 +6,17 @@ import { z } from 'zod';
 import type { PortingEventName } from '../porting-event';
 import { nullableString, stringList } from './common';
 
-/** What `configureWebhooks` sets. POST replaces the whole configuration. */
+/**
+ * What `configureWebhooks` sets. A field left out is left out of the body too; whether Twilio then
+ * keeps or clears the current value is not documented (the sandbox keeps it), so pass every field
+ * you care about.
+ */
 export interface WebhookConfigurationInput {
   /** Where port-in events go. At least one of the two URLs. */
   portInTargetUrl?: string;
   /** Where port-out events go. */
   portOutTargetUrl?: string;
-  /** Only these events; empty or absent means all. Unknown names are passed through, not rejected. */
+  /** Only these events; `[]` means all. Unknown names are passed through, not rejected. */
   notificationsOf?: ReadonlyArray<PortingEventName | (string & {})>;
 }
 
