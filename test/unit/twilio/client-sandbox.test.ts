@@ -341,9 +341,8 @@ describe('PortingClient against the sandbox', () => {
         portInTargetDateCreated: expect.any(String),
       });
       await client.deleteWebhookConfiguration('PORT_IN');
-      const after = await client.fetchWebhookConfiguration().catch((e: unknown) => e);
-      if (after instanceof Error) expect(after).toBeInstanceOf(TwilioNotFoundError);
-      else expect(after.portInTargetUrl).toBeNull();
+      // With nothing configured, the configuration resource does not exist.
+      await expect(client.fetchWebhookConfiguration()).rejects.toBeInstanceOf(TwilioNotFoundError);
     });
 
     it('refuses a configuration without a URL, or with a bad one, before sending', async () => {
