@@ -1,0 +1,95 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { PortInOrder } from '../../src/order';
+import { startSandbox } from '../../src/sandbox';
+import type { SandboxHandle, SandboxOptions } from '../../src/sandbox';
+import { PortingClient } from '../../src/twilio/client';
+import type { PortingClientOptions } from '../../src/twilio/client';
+import { createPortflowWorker } from '../../src/worker';
+import { connectTemporal, uniqueTaskQueue, workflowBundle } from './temporal';
+import type { TemporalTestContext } from './temporal';
+
+const DAY = 24 * 3600 * 1000;
+
+/** A tiny valid-looking PDF, written once per process: the bill travels as a path, never as bytes. */
+export function utilityBillPath(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'portflow-bill-'));
+  const file = path.join(dir, 'utility-bill.pdf');
+  writeFileSync(file, '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+  return file;
+}
+
+let orderCounter = 0;
+
+/** An order for the given numbers, valid against the sandbox's clock. */
+export function buildOrder(
+  sandbox: SandboxHandle,
+  phoneNumbers: Array<string | { phoneNumber: string; pin?: string }>,
+  overrides: Partial<PortInOrder> = {}
+): PortInOrder {
+  const target = new Date(sandbox.clock.now().getTime() + 10 * DAY).toISOString().slice(0, 10);
+  return {
+    orderId: `order-${process.pid}-${Date.now()}-${++orderCounter}`,
+    customerRef: 'cust-0042',
+    losingCarrierInformation: {
+      customerType: 'Business',
+      customerName: 'Acme Plumbing LLC',
+      accountNumber: 'ACCT-99812',
+      accountTelephoneNumber: '+14155550100',
+      authorizedRepresentative: 'Jordan Example',
+      authorizedRepresentativeEmail: 'jordan@example.com',
+      address: { street: '101 Spear St', city: 'San Francisco', state: 'CA', zip: '94105', country: 'US' },
+    },
+    phoneNumbers: phoneNumbers.map((n) => (typeof n === 'string' ? { phoneNumber: n } : n)),
+    targetPortInDate: target,
+    notificationEmails: ['ops@example.com'],
+    utilityBill: { path: utilityBillPath() },
+    options: { reconcileInterval: '1s' },
+    ...overrides,
+  };
+}
+
+export interface PortflowTestEnv {
+  sandbox: SandboxHandle;
+  porting: PortingClient;
+  temporal: TemporalTestContext;
+  client: Client;
+  taskQueue: string;
+  /** Creates a worker on this env's task queue (not started). */
+  newWorker(connection?: NativeConnection): Promise<Worker>;
+  close(): Promise<void>;
+}
+
+/** Sandbox + Temporal client + a task queue of its own, for workflow integration tests. */
+export async function startPortflowEnv(
+  options: { sandbox?: SandboxOptions; porting?: PortingClientOptions } = {}
+): Promise<PortflowTestEnv> {
+  const sandbox = await startSandbox({ clockScale: 86_400, ...options.sandbox });
+  const porting = new PortingClient({
+    apiBaseUrl: sandbox.url,
+    documentsBaseUrl: sandbox.url,
+    accountSid: sandbox.accountSid,
+    authToken: sandbox.authToken,
+    timeoutMs: 5000,
+    ...options.porting,
+  });
+  const temporal = await connectTemporal();
+  const taskQueue = uniqueTaskQueue('portin');
+  return {
+    sandbox,
+    porting,
+    temporal,
+    client: temporal.client,
+    taskQueue,
+    newWorker: (connection = temporal.nativeConnection) =>
+      createPortflowWorker({ connection, taskQueue, porting, workflowBundle: workflowBundle() }),
+    async close() {
+      porting.close();
+      await temporal.close();
+      await sandbox.stop();
+    },
+  };
+}
