@@ -5,7 +5,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type SandboxHandle, startSandbox } from '../../../src/sandbox';
+import { loadConfig } from '../../../src/config';
+import { SANDBOX_API_KEY_SECRET, SANDBOX_API_KEY_SID, type SandboxHandle, startSandbox } from '../../../src/sandbox';
 import {
   type CreatePortInRequest,
   PortInValidationError,
@@ -135,6 +136,26 @@ describe('PortingClient against the sandbox', () => {
       );
     });
 
+    it('returns the portability fields of a 400 answer as a not-portable result (22102)', async () => {
+      // E.164 but not a valid NANP number: the sandbox answers 400 with the portability body, as the seed describes.
+      const result = await makeClient().checkPortability('+14151551000');
+      expect(result).toMatchObject({ phoneNumber: '+14151551000', portable: false, notPortableReasonCode: 22102 });
+      expect(log.map((e) => e.status)).toEqual([400]);
+    });
+
+    it('raises TwilioClientError (403, 20003) for a target account we cannot access', async () => {
+      const err = await makeClient()
+        .checkPortability('+14155551000', { targetAccountSid: 'ACffffffffffffffffffffffffffffffff' })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TwilioClientError);
+      expect(err).toMatchObject({
+        status: 403,
+        code: 20003,
+        retryable: false,
+        moreInfo: expect.stringContaining('20003'),
+      });
+    });
+
     it('refuses a number that is not E.164 before sending', async () => {
       await expect(makeClient().checkPortability('(415) 555-1000')).rejects.toMatchObject({
         name: 'RequestValidationError',
@@ -163,6 +184,35 @@ describe('PortingClient against the sandbox', () => {
       expect(peak).toBe(4);
       expect(elapsed).toBeGreaterThanOrEqual(((24 * 40) / 4) * 0.9);
       expect(elapsed).toBeLessThan(((24 * 40) / 4) * 3);
+    });
+  });
+
+  describe('PortingClient.fromConfig', () => {
+    it('builds a working client from loadConfig().twilio (auth token, then API key)', async () => {
+      const env = {
+        TWILIO_API_BASE_URL: sandbox.url,
+        TWILIO_DOCUMENTS_BASE_URL: sandbox.url,
+        TWILIO_MAX_CONCURRENCY: '3',
+      };
+      const fromToken = PortingClient.fromConfig(loadConfig(env).twilio);
+      clients.push(fromToken);
+      expect(fromToken.load.limit).toBe(3);
+      expect((await fromToken.checkPortability('+14155551009')).portable).toBe(true);
+
+      const seen: string[] = [];
+      const keyed = PortingClient.fromConfig(
+        loadConfig({ ...env, TWILIO_API_KEY: SANDBOX_API_KEY_SID, TWILIO_API_SECRET: SANDBOX_API_KEY_SECRET }).twilio,
+        { onRequest: (e) => seen.push(e.headers.Authorization ?? '') }
+      );
+      clients.push(keyed);
+      expect((await keyed.checkPortability('+14155551009')).portable).toBe(true);
+      expect(seen).toEqual(['[REDACTED]']);
+
+      const wrongKey = PortingClient.fromConfig(
+        loadConfig({ ...env, TWILIO_API_KEY: SANDBOX_API_KEY_SID, TWILIO_API_SECRET: 'nope' }).twilio
+      );
+      clients.push(wrongKey);
+      await expect(wrongKey.checkPortability('+14155551009')).rejects.toMatchObject({ status: 401, code: 20003 });
     });
   });
 
