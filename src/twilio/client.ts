@@ -177,7 +177,7 @@ export class PortingClient {
     return { running: l.running, queued: l.queued, limit: l.limit };
   }
 
-  /** Closes idle keep-alive connections (call at shutdown and in tests). */
+  /** Destroys the keep-alive connections: call at shutdown (and in tests) once calls have settled. */
   close(): void {
     this.http.close();
   }

@@ -140,7 +140,7 @@ export class HttpTransport {
     }
   }
 
-  /** Closes idle keep-alive sockets. Calls still running finish. */
+  /** Destroys the keep-alive sockets (calls still in flight fail); for shutdown, once calls have settled. */
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
