@@ -194,12 +194,20 @@ function ordering(
   event: { status: string; occurredAt?: string | null },
   rank: (s: string) => number
 ): 'forward' | 'same' | 'stale' {
-  if (event.status === current.status) return 'same';
-  if (current.terminal) return 'stale';
   const byTime = compareTimes(event.occurredAt, current.lastEventAt);
+  // An older report of the current status must not bring back what a later one replaced (a port date).
+  if (event.status === current.status) return byTime !== undefined && byTime < 0 ? 'stale' : 'same';
+  if (current.terminal) return 'stale';
   if (byTime !== undefined && byTime < 0) return 'stale';
   if (byTime !== undefined && byTime > 0) return 'forward';
   return rank(event.status) > rank(current.status) ? 'forward' : 'stale';
+}
+
+/** The timestamp to keep after a repeated status: the event's when it is later, or the first one known. */
+function laterOf(eventAt: string | null | undefined, knownAt: string | null): string | null {
+  if (!eventAt) return knownAt;
+  if (!knownAt) return eventAt;
+  return compareTimes(eventAt, knownAt) === 1 ? eventAt : knownAt;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -296,12 +304,18 @@ function applyRequestEvent(
     orderCancellationReason: event.orderCancellationReason ?? request.orderCancellationReason,
   };
   if (order === 'same') {
+    const lastEventAt = laterOf(event.occurredAt, request.lastEventAt);
     const newInfo =
       details.signatureRequestUrl !== request.signatureRequestUrl ||
       details.orderCancellationReason !== request.orderCancellationReason;
-    if (!newInfo) return { state: count(state, 'duplicates'), outcome: 'duplicate' };
-    const next = { ...state, requests: { ...state.requests, [request.sid]: { ...request, ...details } } };
-    return { state: count(next, 'applied'), outcome: 'applied' };
+    if (!newInfo && lastEventAt === request.lastEventAt) {
+      return { state: count(state, 'duplicates'), outcome: 'duplicate' };
+    }
+    const next = { ...state, requests: { ...state.requests, [request.sid]: { ...request, ...details, lastEventAt } } };
+    // A later report with nothing new only moves the clock, so an older report cannot undo it.
+    return newInfo
+      ? { state: count(next, 'applied'), outcome: 'applied' }
+      : { state: count(next, 'duplicates'), outcome: 'duplicate' };
   }
 
   const updated: RequestState = {
@@ -398,15 +412,26 @@ function applyNumberEvent(
       : number.rejection;
 
   if (order === 'same') {
+    const lastEventAt = laterOf(event.occurredAt, number.lastEventAt);
     const newInfo =
       portDate !== number.portDate ||
       phoneNumberSid !== number.phoneNumberSid ||
       (rejection !== number.rejection &&
         (rejection?.code !== number.rejection?.code || rejection?.reason !== number.rejection?.reason));
-    if (!newInfo) return { state: count(state, 'duplicates'), outcome: 'duplicate' };
+    if (!newInfo && lastEventAt === number.lastEventAt) {
+      return { state: count(state, 'duplicates'), outcome: 'duplicate' };
+    }
+    if (!newInfo) {
+      // A later report with nothing new only moves the clock, so an older report cannot undo it.
+      const moved = { ...state, numbers: { ...state.numbers, [number.phoneNumber]: { ...number, lastEventAt } } };
+      return { state: count(moved, 'duplicates'), outcome: 'duplicate' };
+    }
     let next: PortInState = {
       ...state,
-      numbers: { ...state.numbers, [number.phoneNumber]: { ...number, portDate, phoneNumberSid, rejection } },
+      numbers: {
+        ...state.numbers,
+        [number.phoneNumber]: { ...number, portDate, phoneNumberSid, rejection, lastEventAt },
+      },
     };
     if (portDate !== number.portDate) {
       next = withTimeline(next, {
