@@ -358,7 +358,8 @@ function applyRequestEvent(
 }
 
 function findNumber(state: PortInState, request: RequestState, event: NumberPortingEvent): NumberState | undefined {
-  if (event.phoneNumber && state.numbers[event.phoneNumber]) return state.numbers[event.phoneNumber];
+  // Only numbers filed in this request: a number of the order in another request is not this one's.
+  if (event.phoneNumber && request.phoneNumbers.includes(event.phoneNumber)) return state.numbers[event.phoneNumber];
   if (event.phoneNumberSid) {
     for (const phoneNumber of request.phoneNumbers) {
       const n = state.numbers[phoneNumber];
