@@ -378,6 +378,7 @@ function applyNumberEvent(
 ): ApplyResult {
   const number = findNumber(state, request, event);
   if (!number) return { state: count(state, 'unrouted'), outcome: 'unknown-number' };
+  if (event.status === PhoneNumberStatus.UNKNOWN) return recordUnknown(state, event, number.phoneNumber, at);
 
   // News about a request this number has since left (after a resubmission): keep it as history.
   if (number.requestSid !== request.sid) {
@@ -394,8 +395,6 @@ function applyNumberEvent(
     };
     return { state: count(next, 'applied'), outcome: 'applied' };
   }
-
-  if (event.status === PhoneNumberStatus.UNKNOWN) return recordUnknown(state, event, number.phoneNumber, at);
 
   const order = ordering(
     { status: number.status, lastEventAt: number.lastEventAt, terminal: isNumberTerminal(number) },
