@@ -1,0 +1,23 @@
+/**
+ * `npm run webhooks [-- <command>]`: the webhook receiver's entry point (see ./cli.ts for the
+ * commands and docs/webhooks.md for the setup).
+ */
+import { runWebhooksCli } from './cli';
+
+runWebhooksCli(process.argv.slice(2), {
+  env: process.env,
+  out: (line) => console.log(line),
+  err: (line) => console.error(line),
+}).then(
+  (code) => exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    exit(1);
+  }
+);
+
+/** Lets stdout drain; if a stray handle (a keep-alive socket) would keep the process up, ends it anyway. */
+function exit(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 2000).unref();
+}

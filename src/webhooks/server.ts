@@ -1,0 +1,359 @@
+/**
+ * The webhook receiver: Twilio POSTs porting events here; each verified event is signalled to the
+ * workflow that owns its port-in request. Order of work on a POST, and why:
+ * 1. body size (413) and content type (415) while reading: nothing is parsed;
+ * 2. signature on the raw bytes (403, no detail): a forged body is never parsed;
+ * 3. already signalled? (idempotency token or signed body hash) → 200 `duplicate`;
+ * 4. JSON (400 when a *signed* body is not JSON), then the porting event parser: an event we cannot
+ *    use is acknowledged (200 `ignored`) and logged by shape, so Twilio does not retry it forever;
+ * 5. find the owner and signal it → 200 `routed`; no owner → 200 `unrouted` (the workflow's
+ *    reconciliation poll covers it); Temporal unreachable → 503 so Twilio retries.
+ */
+import Fastify from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Client } from '@temporalio/client';
+import { z } from 'zod';
+import { isParseFailure, parsePortingWebhook } from '../twilio/events';
+import { DeliveryDeduper } from './dedupe';
+import { jsonLineLogger } from './logger';
+import type { WebhookLogger } from './logger';
+import { WebhookMetrics } from './metrics';
+import type { WebhookStats } from './metrics';
+import { DEFAULT_LOOKUP_RETRY, TemporalUnavailableError, WorkflowRouter } from './route';
+import type { DeliveryOutcome, LookupRetry } from './route';
+import { describeShape } from './shape';
+import { publicRequestUrl, verifyTwilioSignature } from './verify';
+
+/** Where Twilio POSTs porting events; configure `<public base URL>` + this path as `port_in_target_url`. */
+export const WEBHOOK_PATH = '/webhooks/twilio/porting';
+
+/** A porting webhook is well under 2 KB; 64 KiB leaves room for fields Twilio may add. */
+export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
+
+/** Options of {@link createWebhookReceiver}. */
+export interface WebhookReceiverOptions {
+  /** Signals go through it: give it the same data converter as the worker (payload encryption). */
+  temporalClient: Client;
+  /** The auth token Twilio signs webhooks with (the parent account's, for subaccount port-ins). */
+  authToken: string;
+  /**
+   * The base URL Twilio calls when the receiver sits behind a proxy or tunnel, e.g.
+   * `https://hooks.example.com` or `https://example.com/portflow` (a prefix the proxy strips).
+   * Signatures are checked against this base + the request's path and query.
+   * @default the URL as received (`http://` + Host header)
+   */
+  publicBaseUrl?: string;
+  /** Larger bodies get 413 before anything reads them. @default 65536 */
+  bodyLimitBytes?: number;
+  /** Retry of an owner lookup that found nothing (visibility lag). @default 6 attempts, 250 ms apart */
+  lookupRetry?: LookupRetry;
+  /** Deadline of one Temporal call. @default 5000 */
+  rpcTimeoutMs?: number;
+  /** Delivery keys remembered for de-duplication. @default 100000 */
+  dedupeCapacity?: number;
+  /** sid → workflow id entries cached. @default 10000 */
+  ownerCacheSize?: number;
+  /** A sid found to be nobody's is looked up once, without the retry window, for this long. @default 30000 */
+  unknownSidTtlMs?: number;
+  /** Also export Node's process metrics on /metrics. @default false */
+  processMetrics?: boolean;
+  /** @default JSON lines on stdout/stderr */
+  logger?: WebhookLogger;
+}
+
+/** What {@link createWebhookReceiver} returns: the Fastify app (not listening) and its counters. */
+export interface WebhookReceiver {
+  app: FastifyInstance;
+  metrics: WebhookMetrics;
+  /** Plain counts: received, rejected by reason, routed, unrouted, duplicate, … */
+  stats(): WebhookStats;
+}
+
+/** Options that are wrong in a way the caller must fix; lists every problem by option name. */
+export class WebhookReceiverConfigError extends Error {
+  override readonly name = 'WebhookReceiverConfigError';
+}
+
+const httpUrl = z.string().refine((s) => /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(s) && URL.canParse(s), {
+  message: 'expected an http(s) URL without query or fragment, e.g. https://hooks.example.com',
+});
+const optionsSchema = z.object({
+  authToken: z.string().min(1, { message: 'required: the auth token Twilio signs webhooks with' }),
+  publicBaseUrl: httpUrl.optional(),
+  bodyLimitBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(10 * 1024 * 1024, { message: 'expected 1 KiB to 10 MiB' }),
+  lookupRetry: z.object({
+    attempts: z.number().int().min(1).max(50, { message: 'expected 1 to 50 attempts' }),
+    delayMs: z.number().int().min(0).max(10_000, { message: 'expected 0 to 10000 ms' }),
+  }),
+  rpcTimeoutMs: z.number().int().min(100).max(14_000, { message: 'expected 100 to 14000 ms (Twilio waits 15 s)' }),
+  dedupeCapacity: z.number().int().min(1).max(10_000_000),
+  ownerCacheSize: z.number().int().min(1).max(10_000_000),
+  unknownSidTtlMs: z.number().int().min(1),
+});
+
+type ResolvedOptions = z.infer<typeof optionsSchema>;
+
+function resolveOptions(options: WebhookReceiverOptions): ResolvedOptions {
+  if (!options || typeof options.temporalClient?.workflow?.getHandle !== 'function') {
+    throw new WebhookReceiverConfigError(
+      'Invalid webhook receiver options:\n  temporalClient: required (a Temporal Client)'
+    );
+  }
+  const parsed = optionsSchema.safeParse({
+    authToken: options.authToken,
+    publicBaseUrl: options.publicBaseUrl,
+    bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    lookupRetry: options.lookupRetry ?? DEFAULT_LOOKUP_RETRY,
+    rpcTimeoutMs: options.rpcTimeoutMs ?? 5000,
+    dedupeCapacity: options.dedupeCapacity ?? 100_000,
+    ownerCacheSize: options.ownerCacheSize ?? 10_000,
+    unknownSidTtlMs: options.unknownSidTtlMs ?? 30_000,
+  });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new WebhookReceiverConfigError(`Invalid webhook receiver options:\n${problems}`);
+  }
+  return parsed.data;
+}
+
+/** The idempotency token if it looks like one (printable, bounded); anything else is ignored. */
+function idempotencyTokenOf(header: string | string[] | undefined): string | null {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return null;
+  const token = value.trim();
+  return token.length > 0 && token.length <= 256 && /^[\x21-\x7e]+$/.test(token) ? token : null;
+}
+
+function headerValue(header: string | string[] | undefined): string | undefined {
+  return Array.isArray(header) ? header[0] : header;
+}
+
+/**
+ * Builds the receiver: `POST /webhooks/twilio/porting`, `GET /healthz`, `GET /readyz` (Temporal
+ * reachable), `GET /metrics` (Prometheus). Not listening: use {@link startWebhookReceiver}, or
+ * `app.listen()` / `app.inject()` yourself.
+ */
+export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookReceiver {
+  const settings = resolveOptions(options);
+  const client = options.temporalClient;
+  const logger = options.logger ?? jsonLineLogger();
+  const metrics = new WebhookMetrics(options.processMetrics ?? false);
+  const deduper = new DeliveryDeduper(settings.dedupeCapacity);
+  const router = new WorkflowRouter({
+    client,
+    metrics,
+    lookupRetry: settings.lookupRetry,
+    rpcTimeoutMs: settings.rpcTimeoutMs,
+    ownerCacheSize: settings.ownerCacheSize,
+    unknownTtlMs: settings.unknownSidTtlMs,
+  });
+
+  const app = Fastify({ logger: false, bodyLimit: settings.bodyLimitBytes, return503OnClosing: true });
+
+  // Only JSON is accepted, and only as raw bytes: the signature covers the bytes, and nothing may
+  // parse a body before its signature is checked.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  const isWebhook = (req: FastifyRequest) => req.routeOptions.url === WEBHOOK_PATH;
+  const reject = (req: FastifyRequest, reply: FastifyReply, status: number, reason: string, message: string) => {
+    logger.warn('webhook rejected', { reason, status, remoteAddress: req.ip, userAgent: req.headers['user-agent'] });
+    return reply.code(status).send({ status, message });
+  };
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const webhook = isWebhook(req);
+    switch (err.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        if (webhook) metrics.rejected('body-too-large');
+        return reject(
+          req,
+          reply,
+          413,
+          'body-too-large',
+          `The body is larger than this receiver's limit of ${settings.bodyLimitBytes} bytes; porting webhooks are under 2 KB.`
+        );
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        if (webhook) metrics.rejected('unsupported-media-type');
+        return reject(
+          req,
+          reply,
+          415,
+          'unsupported-media-type',
+          `Content-Type '${req.headers['content-type'] ?? '(none)'}' is not accepted: porting webhooks are application/json.`
+        );
+      default:
+        break;
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) return reply.code(status).send({ status, message: err.message });
+    logger.error('webhook receiver error', { error: err.message, path: req.routeOptions.url ?? null });
+    return reply.code(500).send({ status: 500, message: 'Internal error' });
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await client.withDeadline(Date.now() + Math.min(settings.rpcTimeoutMs, 2000), () =>
+        client.connection.workflowService.getSystemInfo({})
+      );
+      return { status: 'ready' };
+    } catch (err) {
+      return reply.code(503).send({
+        status: 'not-ready',
+        message: `Temporal is not reachable: ${err instanceof Error ? err.message : String(err)}`,
+      });
+    }
+  });
+
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.render()));
+
+  app.post(WEBHOOK_PATH, { onRequest: async () => metrics.received() }, async (req, reply) => {
+    if (!Buffer.isBuffer(req.body)) {
+      // No Content-Type and no body: nothing we could verify.
+      metrics.rejected('unsupported-media-type');
+      return reject(req, reply, 415, 'unsupported-media-type', 'Porting webhooks are application/json; none was sent.');
+    }
+    const rawBody = req.body;
+
+    const check = verifyTwilioSignature({
+      authToken: settings.authToken,
+      signature: headerValue(req.headers['x-twilio-signature']),
+      url: publicRequestUrl(req, settings.publicBaseUrl),
+      rawBody,
+    });
+    if (!check.ok) {
+      metrics.rejected(check.reason);
+      // The caller learns nothing about why: the reason is for our log and metrics only.
+      logger.warn('webhook rejected', {
+        reason: check.reason,
+        status: 403,
+        remoteAddress: req.ip,
+        userAgent: req.headers['user-agent'],
+        host: req.headers.host,
+      });
+      return reply.code(403).send({ status: 403, message: 'Forbidden' });
+    }
+
+    const idempotencyToken = idempotencyTokenOf(req.headers['i-twilio-idempotency-token']);
+    const keys = { bodySha256: check.bodySha256, idempotencyToken };
+    const seenBy = deduper.check(keys);
+    if (seenBy) {
+      metrics.duplicate(seenBy);
+      return { status: 'duplicate' };
+    }
+
+    let body: unknown;
+    try {
+      body = JSON.parse(rawBody.toString('utf8'));
+    } catch {
+      metrics.rejected('invalid-json');
+      return reject(
+        req,
+        reply,
+        400,
+        'invalid-json',
+        `The body (${rawBody.length} bytes) is not valid JSON; porting webhooks are JSON objects.`
+      );
+    }
+
+    const event = parsePortingWebhook(body, { idempotencyToken });
+    if (isParseFailure(event)) {
+      metrics.unparseable(event.code);
+      logger.warn('webhook ignored: not a usable porting event', {
+        code: event.code,
+        reason: event.reason,
+        eventName: event.eventName,
+        portInRequestSid: event.portInRequestSid,
+        shape: describeShape(body),
+      });
+      return { status: 'ignored', reason: event.code };
+    }
+
+    let delivery: { duplicate: true } | { duplicate: false; result: DeliveryOutcome };
+    try {
+      delivery = await deduper.once(keys, async () => {
+        const outcome = await router.deliver(event);
+        return { result: outcome, signalled: outcome.kind === 'routed' };
+      });
+    } catch (err) {
+      if (!(err instanceof TemporalUnavailableError)) throw err;
+      metrics.temporalError(err.operation);
+      logger.error('webhook not delivered: Temporal unavailable', {
+        operation: err.operation,
+        error: err.message,
+        eventName: event.eventName,
+        portInRequestSid: event.portInRequestSid,
+      });
+      return reply
+        .code(503)
+        .header('Retry-After', '5')
+        .send({ status: 503, message: 'Temporal is unavailable; retry later.' });
+    }
+    if (delivery.duplicate) {
+      metrics.duplicate('body-sha256');
+      return { status: 'duplicate' };
+    }
+    const outcome = delivery.result;
+    if (outcome.kind === 'routed') {
+      metrics.routed(event.eventName ?? 'unknown', reply.elapsedTime / 1000);
+      logger.info('webhook routed', {
+        eventName: event.eventName,
+        portInRequestSid: event.portInRequestSid,
+        workflowId: outcome.workflowId,
+      });
+      return { status: 'routed' };
+    }
+    metrics.unrouted(outcome.reason);
+    logger.warn('webhook unrouted', {
+      reason: outcome.reason,
+      eventName: event.eventName,
+      portInRequestSid: event.portInRequestSid,
+      workflowId: outcome.workflowId,
+    });
+    return { status: 'unrouted', reason: outcome.reason };
+  });
+
+  return { app, metrics, stats: () => metrics.stats() };
+}
+
+/** What {@link startWebhookReceiver} resolves to. */
+export interface WebhookReceiverHandle {
+  /** The listening base URL, e.g. `http://127.0.0.1:3000` (not the public one). */
+  url: string;
+  port: number;
+  /** `url` + {@link WEBHOOK_PATH}: what to configure as the target when Twilio can reach it directly. */
+  webhookUrl: string;
+  app: FastifyInstance;
+  metrics: WebhookMetrics;
+  stats(): WebhookStats;
+  /** Stops accepting, lets requests in flight finish, closes. The Temporal client stays open (it is yours). */
+  stop(): Promise<void>;
+}
+
+/** Builds the receiver and listens. `port: 0` picks a free port. */
+export async function startWebhookReceiver(
+  options: WebhookReceiverOptions & { host?: string; port?: number }
+): Promise<WebhookReceiverHandle> {
+  const receiver = createWebhookReceiver(options);
+  const host = options.host ?? '127.0.0.1';
+  await receiver.app.listen({ host, port: options.port ?? 0 });
+  const address = receiver.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    webhookUrl: `${url}${WEBHOOK_PATH}`,
+    app: receiver.app,
+    metrics: receiver.metrics,
+    stats: receiver.stats,
+    stop: () => (stopping ??= receiver.app.close()),
+  };
+}
