@@ -382,13 +382,21 @@ function applyNumberEvent(
 
   // News about a request this number has since left (after a resubmission): keep it as history.
   if (number.requestSid !== request.sid) {
+    // Attempts keep no timestamps: only a move forward in rank is taken, so their history never runs back.
     const attempts = number.previousAttempts.map((a) =>
-      a.requestSid === request.sid && event.status !== PhoneNumberStatus.UNKNOWN && a.status !== event.status
+      a.requestSid === request.sid &&
+      !terminalNumberStatuses.has(a.status) &&
+      numberRank[event.status] > numberRank[a.status]
         ? { ...a, status: event.status as NumberStatus }
         : a
     );
     const changed = attempts.some((a, i) => a !== number.previousAttempts[i]);
-    if (!changed) return { state: count(state, 'duplicates'), outcome: 'duplicate' };
+    if (!changed) {
+      const same = number.previousAttempts.some((a) => a.requestSid === request.sid && a.status === event.status);
+      return same
+        ? { state: count(state, 'duplicates'), outcome: 'duplicate' }
+        : { state: count(state, 'stale'), outcome: 'stale' };
+    }
     const next = {
       ...state,
       numbers: { ...state.numbers, [number.phoneNumber]: { ...number, previousAttempts: attempts } },
