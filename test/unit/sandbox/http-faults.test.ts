@@ -1,0 +1,132 @@
+import { startSandbox } from '../../../src/sandbox';
+import type { SandboxHandle } from '../../../src/sandbox';
+import { apiFor, control, createBody, dateAfter, uploadBill } from './helpers';
+import type { Api } from './helpers';
+
+describe('sandbox HTTP faults', () => {
+  let sandbox: SandboxHandle;
+  let api: Api;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ clockStart: '2025-05-05T12:00:00Z', clockScale: 0 });
+    api = apiFor(sandbox);
+  });
+  afterAll(() => sandbox.stop());
+  beforeEach(() => sandbox.reset());
+
+  const list = () => api('GET', '/v1/Porting/PortIn/PortInRequests');
+
+  it('answers 429 with code 20429 and Retry-After when given', async () => {
+    const created = await control(sandbox, 'POST', '/faults', {
+      kind: 'http',
+      fault: 'rate-limit',
+      retryAfterSeconds: 7,
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.id).toMatch(/^FT/);
+    const res = await list();
+    expect(res.status).toBe(429);
+    expect(res.body).toMatchObject({ code: 20429, status: 429, more_info: 'https://www.twilio.com/docs/errors/20429' });
+    expect(res.headers.get('retry-after')).toBe('7');
+    expect((await list()).status).toBe(200);
+  });
+
+  it('sends no Retry-After when none is given', async () => {
+    await control(sandbox, 'POST', '/faults', { kind: 'http', fault: 'rate-limit' });
+    const res = await list();
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBeNull();
+  });
+
+  it('answers 5xx with code 20500, `times` times', async () => {
+    await control(sandbox, 'POST', '/faults', { kind: 'http', fault: 'server-error', status: 503, times: 2 });
+    expect((await list()).body).toMatchObject({ status: 503, code: 20500 });
+    expect((await list()).status).toBe(503);
+    expect((await list()).status).toBe(200);
+  });
+
+  it('matches method and path pattern, and never applies to /_sandbox', async () => {
+    await control(sandbox, 'POST', '/faults', {
+      kind: 'http',
+      fault: 'server-error',
+      method: 'POST',
+      pathPattern: '^/v1/Porting/PortIn$',
+    });
+    expect((await list()).status).toBe(200);
+    expect((await control(sandbox, 'GET', '/clock')).status).toBe(200);
+    const bill = await uploadBill(api);
+    expect(bill).toMatch(/^RD/);
+    const res = await api('POST', '/v1/Porting/PortIn', createBody({ numbers: ['+14155551234'], documents: [bill] }));
+    expect(res.status).toBe(500);
+    expect(sandbox.portIns()).toHaveLength(0);
+  });
+
+  it('answers slowly', async () => {
+    await control(sandbox, 'POST', '/faults', { kind: 'http', fault: 'slow', delayMs: 120 });
+    const started = Date.now();
+    expect((await list()).status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(110);
+  });
+
+  it('loses the response after the write committed: the caller times out, the request exists', async () => {
+    const bill = await uploadBill(api);
+    await control(sandbox, 'POST', '/faults', {
+      kind: 'http',
+      fault: 'lose-response',
+      method: 'POST',
+      pathPattern: 'PortIn$',
+      delayMs: 300,
+    });
+    const started = Date.now();
+    const body = createBody({
+      numbers: ['+14155551234'],
+      documents: [bill],
+      targetDate: dateAfter(sandbox.clock.now(), 10),
+    });
+    await expect(api('POST', '/v1/Porting/PortIn', body)).rejects.toThrow();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    const page = (await list()).body.port_in_requests;
+    expect(page).toHaveLength(1);
+    // A blind retry is refused: the number is already in the request that was created.
+    const retry = await api('POST', '/v1/Porting/PortIn', body);
+    expect(retry.body.code).toBe(22131);
+    expect(retry.body.message).toContain(page[0].port_in_request_sid);
+  });
+
+  it('adds latency to every Twilio-API call when set', async () => {
+    await control(sandbox, 'POST', '/settings', { latencyMs: 80 });
+    const started = Date.now();
+    await list();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(70);
+    const control0 = Date.now();
+    await control(sandbox, 'GET', '/clock');
+    expect(Date.now() - control0).toBeLessThan(70);
+  });
+
+  it('lists, deletes one and clears all faults', async () => {
+    const a = (await control(sandbox, 'POST', '/faults', { kind: 'http', fault: 'rate-limit', times: 5 })).body.id;
+    await control(sandbox, 'POST', '/faults', { kind: 'webhook', fault: 'drop' });
+    const listed = (await control(sandbox, 'GET', '/faults')).body.faults;
+    expect(listed).toHaveLength(2);
+    expect(listed[0]).toMatchObject({ id: a, kind: 'http', fault: 'rate-limit', remaining: 5 });
+    expect((await control(sandbox, 'DELETE', `/faults/${a}`)).status).toBe(204);
+    expect((await control(sandbox, 'DELETE', '/faults/FT999999')).status).toBe(404);
+    expect((await control(sandbox, 'DELETE', '/faults')).status).toBe(204);
+    expect((await control(sandbox, 'GET', '/faults')).body.faults).toEqual([]);
+  });
+
+  it.each([
+    [{ kind: 'http', fault: 'explode' }, 'fault'],
+    [{ kind: 'disk', fault: 'drop' }, 'kind'],
+    [{ kind: 'http', fault: 'slow' }, 'delayMs'],
+    [{ kind: 'http', fault: 'rate-limit', pathPattern: '(' }, 'pathPattern'],
+    [{ kind: 'http', fault: 'server-error', status: 404 }, 'status'],
+    [{ kind: 'webhook', fault: 'reorder' }, 'count'],
+    [{ kind: 'webhook', fault: 'drop', times: 0 }, 'times'],
+    [{ kind: 'http', fault: 'rate-limit', method: 'PUT' }, 'method'],
+  ])('refuses the fault %j naming %s', async (body, field) => {
+    const res = await control(sandbox, 'POST', '/faults', body);
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain(field);
+  });
+});

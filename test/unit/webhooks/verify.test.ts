@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { signJsonWebhook } from '../../../src/sandbox/signature';
+import { publicRequestUrl, verifyTwilioSignature } from '../../../src/webhooks/verify';
+
+const TOKEN = 'test-auth-token-1234567890abcdef';
+const TARGET = 'https://hooks.example.com/webhooks/twilio/porting';
+const BODY = JSON.stringify({ port_in_request_sid: `KW${'a'.repeat(32)}`, status: 'PortInInProgress' });
+
+function signed(body = BODY, target = TARGET, token = TOKEN) {
+  const { url, signature } = signJsonWebhook(token, target, body);
+  return { url, signature, rawBody: Buffer.from(body, 'utf8'), authToken: TOKEN };
+}
+
+describe('verifyTwilioSignature', () => {
+  it('accepts a JSON webhook signed over the URL with bodySHA256, and returns the body hash', () => {
+    const request = signed();
+    const check = verifyTwilioSignature(request);
+    expect(check).toEqual({ ok: true, bodySha256: createHash('sha256').update(BODY).digest('hex') });
+  });
+
+  describe('when the request was not signed by the holder of the auth token', () => {
+    it('refuses a request without X-Twilio-Signature as missing-signature', () => {
+      expect(verifyTwilioSignature({ ...signed(), signature: undefined })).toEqual({
+        ok: false,
+        reason: 'missing-signature',
+      });
+      expect(verifyTwilioSignature({ ...signed(), signature: '  ' })).toEqual({
+        ok: false,
+        reason: 'missing-signature',
+      });
+    });
+
+    it('refuses a wrong signature as invalid-signature', () => {
+      const request = { ...signed(), signature: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' };
+      expect(verifyTwilioSignature(request)).toEqual({ ok: false, reason: 'invalid-signature' });
+    });
+
+    it('refuses a signature made with another auth token as invalid-signature', () => {
+      const request = { ...signed(BODY, TARGET, 'some-other-token'), authToken: TOKEN };
+      expect(verifyTwilioSignature(request)).toEqual({ ok: false, reason: 'invalid-signature' });
+    });
+
+    it('refuses a signature made for another URL as invalid-signature', () => {
+      const other = signed(BODY, 'https://hooks.example.com/somewhere-else');
+      const mine = signed();
+      expect(verifyTwilioSignature({ ...mine, signature: other.signature })).toEqual({
+        ok: false,
+        reason: 'invalid-signature',
+      });
+    });
+  });
+
+  describe('when the body does not match the signed URL', () => {
+    it('refuses a tampered body sent with the original bodySHA256 as body-hash-mismatch', () => {
+      const request = signed();
+      const tampered = Buffer.from(BODY.replace('PortInInProgress', 'PortInCompleted'), 'utf8');
+      expect(verifyTwilioSignature({ ...request, rawBody: tampered })).toEqual({
+        ok: false,
+        reason: 'body-hash-mismatch',
+      });
+    });
+
+    it('refuses a URL whose bodySHA256 was stripped as missing-body-hash', () => {
+      const request = signed();
+      const stripped = request.url.replace(/[?&]bodySHA256=[0-9a-f]+/, '');
+      expect(verifyTwilioSignature({ ...request, url: stripped })).toEqual({ ok: false, reason: 'missing-body-hash' });
+    });
+
+    it('refuses a bodySHA256 replaced by the hash of another body (the URL signature no longer matches)', () => {
+      const request = signed();
+      const otherBody = BODY.replace('PortInInProgress', 'PortInCompleted');
+      const otherHash = createHash('sha256').update(otherBody).digest('hex');
+      const url = request.url.replace(/bodySHA256=[0-9a-f]+/, `bodySHA256=${otherHash}`);
+      expect(verifyTwilioSignature({ ...request, url, rawBody: Buffer.from(otherBody) })).toEqual({
+        ok: false,
+        reason: 'invalid-signature',
+      });
+    });
+
+    it('treats bytes that are not UTF-8 as a mismatch, never as the same body', () => {
+      const request = signed();
+      const bytes = Buffer.concat([Buffer.from(BODY.slice(0, -1)), Buffer.from([0xff]), Buffer.from('}')]);
+      expect(verifyTwilioSignature({ ...request, rawBody: bytes }).ok).toBe(false);
+    });
+  });
+
+  describe('URL variants twilio-node tolerates', () => {
+    it('accepts the signature whether or not the standard port is spelled out', () => {
+      const { signature, rawBody } = signed(BODY, 'https://hooks.example.com:443/webhooks/twilio/porting');
+      const { url } = signed();
+      expect(verifyTwilioSignature({ url, signature, rawBody, authToken: TOKEN }).ok).toBe(true);
+    });
+
+    it('keeps an extra query parameter of the configured URL under the signature', () => {
+      const request = signed(BODY, `${TARGET}?tenant=acme`);
+      expect(request.url).toContain('?tenant=acme&bodySHA256=');
+      expect(verifyTwilioSignature(request).ok).toBe(true);
+      const dropped = request.url.replace('tenant=acme&', '');
+      expect(verifyTwilioSignature({ ...request, url: dropped })).toEqual({ ok: false, reason: 'invalid-signature' });
+    });
+  });
+
+  it('refuses an unparseable URL instead of throwing', () => {
+    expect(verifyTwilioSignature({ ...signed(), url: 'not a url' })).toEqual({ ok: false, reason: 'invalid-signature' });
+  });
+});
+
+describe('publicRequestUrl', () => {
+  const request = { url: '/webhooks/twilio/porting?bodySHA256=abc', headers: { host: '10.0.0.7:3000' } };
+
+  it('uses http:// + the Host header + path and query when no public base URL is configured', () => {
+    expect(publicRequestUrl(request)).toBe('http://10.0.0.7:3000/webhooks/twilio/porting?bodySHA256=abc');
+  });
+
+  it('uses the configured public base URL (with a path prefix, trailing slash ignored) instead', () => {
+    expect(publicRequestUrl(request, 'https://hooks.example.com/portflow/')).toBe(
+      'https://hooks.example.com/portflow/webhooks/twilio/porting?bodySHA256=abc'
+    );
+  });
+
+  it('never trusts X-Forwarded-* headers', () => {
+    const forwarded = {
+      ...request,
+      headers: { ...request.headers, 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
+    };
+    expect(publicRequestUrl(forwarded)).toBe('http://10.0.0.7:3000/webhooks/twilio/porting?bodySHA256=abc');
+  });
+});
