@@ -234,6 +234,12 @@ export function registerTwilioApi(app: FastifyInstance, core: SandboxCore): void
       portInTargetDateCreated: previous?.portInTargetDateCreated ?? null,
       portOutTargetDateCreated: previous?.portOutTargetDateCreated ?? null,
     };
+    if (!next.portInTargetUrl && !next.portOutTargetUrl) {
+      throw badRequest(
+        'Missing required fields: port_in_target_url or port_out_target_url (at least one target URL)',
+        22171
+      );
+    }
     if (next.portInTargetUrl !== (previous?.portInTargetUrl ?? null))
       next.portInTargetDateCreated = next.portInTargetUrl ? now : null;
     if (next.portOutTargetUrl !== (previous?.portOutTargetUrl ?? null))
@@ -306,12 +312,6 @@ function parseWebhookConfig(body: unknown): z.infer<typeof webhookConfigSchema> 
                 .replace(/\.(\d+)/g, '[$1]')}: ${i.message}`
         )
         .join('; ')
-    );
-  }
-  if (!parsed.data.port_in_target_url && !parsed.data.port_out_target_url) {
-    throw badRequest(
-      'Missing required fields: port_in_target_url or port_out_target_url (at least one target URL)',
-      22171
     );
   }
   return parsed.data;

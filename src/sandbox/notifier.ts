@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { OutgoingEvent, WebhookPayload } from './events';
 import type { FaultRegistry, WebhookFaultSpec } from './faults';
 import type { WebhookConfiguration } from './model';
+import { HttpPoster } from './http-post';
 import { signJsonWebhook } from './signature';
 
 /**
@@ -87,7 +88,7 @@ export class WebhookNotifier {
   private unfinished = 0;
   private seq = 0;
   private timers = new Set<NodeJS.Timeout>();
-  private controllers = new Set<AbortController>();
+  private readonly poster = new HttpPoster();
   private batch: ReorderBatch | null = null;
   private idleWaiters: Array<() => void> = [];
   private stopped = false;
@@ -196,17 +197,17 @@ export class WebhookNotifier {
     this.stopped = false;
   }
 
-  /** Aborts in-flight deliveries and clears every timer. */
+  /** Aborts in-flight deliveries, clears every timer and closes connections. */
   stop(): void {
     this.stopped = true;
     this.cancelEverything();
+    this.poster.close();
   }
 
   private cancelEverything(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    for (const c of this.controllers) c.abort();
-    this.controllers.clear();
+    this.poster.abortAll();
     this.batch = null;
     this.queue = [];
     this.queueHead = 0;
@@ -269,8 +270,6 @@ export class WebhookNotifier {
   private async attempt(delivery: Delivery): Promise<void> {
     const retry = this.d.retry();
     delivery.status = 'in-flight';
-    const controller = new AbortController();
-    this.controllers.add(controller);
     const started = Date.now();
     const attempt: DeliveryAttempt = {
       at: new Date(started).toISOString(),
@@ -280,20 +279,13 @@ export class WebhookNotifier {
     };
     delivery.attempts.push(attempt);
     try {
-      const res = await fetch(delivery.url, {
-        method: 'POST',
-        headers: delivery.headers,
-        body: delivery.body,
-        signal: AbortSignal.any([controller.signal, AbortSignal.timeout(retry.timeoutMs)]),
-      });
-      attempt.statusCode = res.status;
-      await res.arrayBuffer().catch(() => undefined);
-      if (res.status < 200 || res.status >= 300) attempt.error = `receiver answered HTTP ${res.status}`;
+      const status = await this.poster.post(delivery.url, delivery.headers, delivery.body, retry.timeoutMs);
+      attempt.statusCode = status;
+      if (status < 200 || status >= 300) attempt.error = `receiver answered HTTP ${status}`;
     } catch (err) {
       attempt.error = describe(err, retry.timeoutMs);
     } finally {
       attempt.durationMs = Date.now() - started;
-      this.controllers.delete(controller);
     }
     // reset() may have dropped it while the request was in flight.
     if (this.stopped || (delivery.status as DeliveryStatus) === 'dropped') return;
@@ -331,11 +323,10 @@ export class WebhookNotifier {
 }
 
 function describe(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error) {
-    if (err.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-    if (err.name === 'AbortError') return 'aborted (sandbox stopping)';
-    const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
-    return cause?.code ? `${err.message} (${cause.code})` : err.message;
-  }
+  // Duck-typed rather than instanceof: errors may come from another realm (e.g. under jest).
+  const e = err as { name?: string; message?: string; cause?: { code?: string } } | null;
+  if (e?.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+  if (e?.name === 'AbortError') return 'aborted (sandbox reset or stopping)';
+  if (e?.message) return e.cause?.code ? `${e.message} (${e.cause.code})` : e.message;
   return String(err);
 }

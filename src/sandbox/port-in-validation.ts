@@ -306,6 +306,7 @@ function checkNumbers(
   const duplicates: string[] = [];
   const firstIndex = new Map<string, number>();
   const needPin: string[] = [];
+  let pinRequired = 0;
   items.forEach((item, i) => {
     const phone = item.phone_number.trim();
     const scenario: Scenario = scenarioFor(phone);
@@ -320,6 +321,7 @@ function checkNumbers(
     if (first != null) duplicates.push(`phone_numbers[${i}].phone_number ${phone} repeats phone_numbers[${first}]`);
     else firstIndex.set(phone, i);
     const hasPin = item.pin != null && item.pin.trim() !== '';
+    if (scenario.pinAndAccountNumberRequired) pinRequired++;
     if (scenario.pinAndAccountNumberRequired && !hasPin) needPin.push(`phone_numbers[${i}].pin (for ${phone})`);
     out.push({ phoneNumber: phone, hasPin, scenario });
   });
@@ -353,7 +355,7 @@ function checkNumbers(
     throw badRequest(`phone_numbers: duplicate phone numbers: ${listUpTo(duplicates)}; list each number once`);
   }
   const missing = [...needPin];
-  if (needPin.length > 0 && (accountNumber == null || accountNumber.trim() === '')) {
+  if (pinRequired > 0 && (accountNumber == null || accountNumber.trim() === '')) {
     missing.unshift('losing_carrier_information.account_number');
   }
   if (missing.length > 0) {

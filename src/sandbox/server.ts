@@ -100,7 +100,7 @@ export async function buildServer(core: SandboxCore): Promise<FastifyInstance> {
 
   // Our own JSON parser: an empty body is "no body" (control calls like /sign), and a syntax
   // error becomes a 400 that quotes the parser.
-  app.removeContentTypeParser('application/json');
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_JSON_BYTES }, (req, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
