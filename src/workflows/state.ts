@@ -298,7 +298,18 @@ function applyRequestEvent(
     event,
     (s) => requestRank[s as PortInRequestStatus]
   );
-  if (order === 'stale') return { state: count(state, 'stale'), outcome: 'stale' };
+  if (order === 'stale') {
+    // Overtaken, so the status stays; but details the state still lacks are kept, whatever the delivery order.
+    const gaps = {
+      signatureRequestUrl: request.signatureRequestUrl ?? event.signatureRequestUrl ?? null,
+      orderCancellationReason: request.orderCancellationReason ?? event.orderCancellationReason ?? null,
+    };
+    const filled =
+      gaps.signatureRequestUrl !== request.signatureRequestUrl ||
+      gaps.orderCancellationReason !== request.orderCancellationReason;
+    const next = filled ? { ...state, requests: { ...state.requests, [request.sid]: { ...request, ...gaps } } } : state;
+    return { state: count(next, 'stale'), outcome: 'stale' };
+  }
   const details = {
     signatureRequestUrl: event.signatureRequestUrl ?? request.signatureRequestUrl,
     orderCancellationReason: event.orderCancellationReason ?? request.orderCancellationReason,
@@ -409,15 +420,32 @@ function applyNumberEvent(
     event,
     (s) => numberRank[s as NumberStatus]
   );
-  if (order === 'stale') return { state: count(state, 'stale'), outcome: 'stale' };
-
-  const portDate = event.portDate ?? number.portDate;
-  const phoneNumberSid = number.phoneNumberSid ?? event.phoneNumberSid ?? null;
-  const rejection =
+  const reported =
     event.status === PhoneNumberStatus.PORT_REJECTED &&
     (event.rejectionReasonCode != null || event.rejectionReason != null)
       ? { code: event.rejectionReasonCode ?? null, reason: event.rejectionReason ?? null, at }
-      : number.rejection;
+      : null;
+  if (order === 'stale') {
+    // Overtaken (say, the rejection by the cancellation), so the status stays; but details the state still
+    // lacks are kept, so the number ends the same whatever the delivery order.
+    const gaps = {
+      portDate: number.portDate ?? event.portDate ?? null,
+      rejection: number.rejection ?? reported,
+      phoneNumberSid: number.phoneNumberSid ?? event.phoneNumberSid ?? null,
+    };
+    const filled =
+      gaps.portDate !== number.portDate ||
+      gaps.rejection !== number.rejection ||
+      gaps.phoneNumberSid !== number.phoneNumberSid;
+    const next = filled
+      ? { ...state, numbers: { ...state.numbers, [number.phoneNumber]: { ...number, ...gaps } } }
+      : state;
+    return { state: count(next, 'stale'), outcome: 'stale' };
+  }
+
+  const portDate = event.portDate ?? number.portDate;
+  const phoneNumberSid = number.phoneNumberSid ?? event.phoneNumberSid ?? null;
+  const rejection = reported ?? number.rejection;
 
   if (order === 'same') {
     const lastEventAt = laterOf(event.occurredAt, number.lastEventAt);
