@@ -6,7 +6,7 @@
 import { PhoneNumberStatus, PortInRequestStatus } from '../../../src/twilio/porting-event';
 import type { NumberPortingEvent, RequestPortingEvent } from '../../../src/twilio/porting-event';
 import { applyEvent, initialState, recordPortability, recordRequest, setPhase } from '../../../src/workflows/state';
-import type { ApplyResult, NumberState, NumberStatus, PortInState, RequestState } from '../../../src/workflows/state';
+import type { ApplyResult, NumberState, PortInState, RequestState } from '../../../src/workflows/state';
 
 /** A sid with the given prefix and a recognisable hex tail, e.g. `sid('KW', 1)`. */
 export function sid(prefix: 'KW' | 'PU', n: number): string {
@@ -155,7 +155,7 @@ export function withoutCounters(state: PortInState): Omit<PortInState, 'counters
   return rest;
 }
 
-export const numberStatuses: NumberStatus[] = [
+export const numberStatuses: PhoneNumberStatus[] = [
   PhoneNumberStatus.IN_REVIEW,
   PhoneNumberStatus.WAITING_FOR_SIGNATURE,
   PhoneNumberStatus.PORT_SUBMITTED,

@@ -296,6 +296,58 @@ describe('applyEvent', () => {
     });
   });
 
+  describe('when an overtaken event carries details the state lacks', () => {
+    it('keeps the rejection reason of a rejection overtaken by the cancellation, without moving the number', () => {
+      const canceled = withNumber(portingOrder(), A, {
+        status: N.CANCELED,
+        rawStatus: 'Canceled',
+        lastEventAt: tw(30),
+      });
+      const { state, outcome } = apply(
+        canceled,
+        numberEvent(KW1, A, N.PORT_REJECTED, { occurredAt: tw(20), rejectionReasonCode: 22154, rejectionReason: 'x' }),
+        wf(4)
+      );
+      expect(outcome).toBe('stale');
+      expect(state.numbers[A]).toMatchObject({
+        status: N.CANCELED,
+        rawStatus: 'Canceled',
+        lastEventAt: tw(30),
+        rejection: { code: 22154, reason: 'x', at: wf(4) },
+      });
+      expect(state.timeline).toEqual(canceled.timeline);
+    });
+
+    it('keeps a port date first seen in an overtaken event, but never replaces a known one', () => {
+      const completed = withNumber(portingOrder(), A, { status: N.COMPLETED, lastEventAt: tw(30) });
+      const filled = apply(
+        completed,
+        numberEvent(KW1, A, N.PORT_PENDING, { occurredAt: tw(20), portDate: '2025-04-15' })
+      );
+      expect(filled.outcome).toBe('stale');
+      expect(filled.state.numbers[A]).toMatchObject({ status: N.COMPLETED, portDate: '2025-04-15' });
+      const kept = apply(
+        filled.state,
+        numberEvent(KW1, A, N.PORT_PENDING, { occurredAt: tw(10), portDate: '2025-04-01' })
+      );
+      expect(kept.state.numbers[A]?.portDate).toBe('2025-04-15');
+    });
+
+    it('keeps the signature URL of an overtaken Waiting for Signature event', () => {
+      const signed = withRequest(portingOrder(), KW1, { status: R.IN_PROGRESS, lastEventAt: tw(30) });
+      const { state, outcome } = apply(
+        signed,
+        requestEvent(KW1, R.WAITING_FOR_SIGNATURE, { occurredAt: tw(20), signatureRequestUrl: 'https://loa.example/1' })
+      );
+      expect(outcome).toBe('stale');
+      expect(state.requests[KW1]).toMatchObject({
+        status: R.IN_PROGRESS,
+        signatureRequestUrl: 'https://loa.example/1',
+      });
+      expect(state.requests[KW1]?.waitingForSignatureSince).toBeNull();
+    });
+  });
+
   describe('when the request goes to Waiting for Signature', () => {
     it('starts the LOA clock at the workflow time, once', () => {
       const first = apply(

@@ -4,7 +4,6 @@
  * whether the events carry Twilio timestamps or not; terminal statuses never move again.
  */
 import { PhoneNumberStatus, PortInRequestStatus } from '../../../src/twilio/porting-event';
-import type { NumberStatus } from '../../../src/workflows/state';
 import { labelOfNumberStatus } from '../../../src/workflows/state';
 import {
   A,
@@ -57,7 +56,7 @@ const requestForward: Array<{ from: PortInRequestStatus; to: PortInRequestStatus
  * Completed; Port Rejected from Submitted (or, later, from Pending); Canceling → Canceled from any
  * open status (Canceled directly too, e.g. when Twilio drops a number).
  */
-const numberForward: Array<{ from: NumberStatus; to: NumberStatus; lateral?: true }> = [
+const numberForward: Array<{ from: PhoneNumberStatus; to: PhoneNumberStatus; lateral?: true }> = [
   { from: N.IN_REVIEW, to: N.WAITING_FOR_SIGNATURE },
   { from: N.IN_REVIEW, to: N.CANCELING },
   { from: N.IN_REVIEW, to: N.CANCELED },
@@ -226,7 +225,7 @@ describe('applyEvent: phone number status table', () => {
       'applies %s by the order of the table',
       (_name, { from, to }) => {
         const state = withNumber(portingOrder(), A, { status: from, lastEventAt: null });
-        const { state: next, outcome } = apply(state, numberEvent(KW1, A, to as PhoneNumberStatus));
+        const { state: next, outcome } = apply(state, numberEvent(KW1, A, to));
         expect(outcome).toBe('applied');
         expect(next.numbers[A]?.status).toBe(to);
         expect(next.timeline).toHaveLength(state.timeline.length + 1);
@@ -237,7 +236,7 @@ describe('applyEvent: phone number status table', () => {
       'does not take the lateral move %s without a timestamp to order it',
       (_name, { from, to }) => {
         const state = withNumber(portingOrder(), A, { status: from, lastEventAt: null });
-        const { state: next, outcome } = apply(state, numberEvent(KW1, A, to as PhoneNumberStatus));
+        const { state: next, outcome } = apply(state, numberEvent(KW1, A, to));
         expect(outcome).toBe('stale');
         expect(withoutCounters(next)).toEqual(withoutCounters(state));
       }
@@ -255,10 +254,7 @@ describe('applyEvent: phone number status table', () => {
       'ignores %s as stale (older by occurredAt)',
       (_name, { from, to }) => {
         const state = withNumber(portingOrder(), A, { status: to, lastEventAt: tw(20) });
-        const { state: next, outcome } = apply(
-          state,
-          numberEvent(KW1, A, from as PhoneNumberStatus, { occurredAt: tw(10) })
-        );
+        const { state: next, outcome } = apply(state, numberEvent(KW1, A, from, { occurredAt: tw(10) }));
         expect(outcome).toBe('stale');
         expect(withoutCounters(next)).toEqual(withoutCounters(state));
         expect(next.counters).toEqual({ ...state.counters, stale: state.counters.stale + 1 });
@@ -269,7 +265,7 @@ describe('applyEvent: phone number status table', () => {
       'ignores %s as stale (no timestamps: by rank)',
       (_name, { from, to }) => {
         const state = withNumber(portingOrder(), A, { status: to, lastEventAt: null });
-        const { state: next, outcome } = apply(state, numberEvent(KW1, A, from as PhoneNumberStatus));
+        const { state: next, outcome } = apply(state, numberEvent(KW1, A, from));
         expect(outcome).toBe('stale');
         expect(withoutCounters(next)).toEqual(withoutCounters(state));
       }
@@ -300,10 +296,7 @@ describe('applyEvent: phone number status table', () => {
     );
     it.each(cases)('never moves: %s, even with a later timestamp', (_name, end, status) => {
       const state = withNumber(portingOrder(), A, { status: end, lastEventAt: tw(20) });
-      const { state: next, outcome } = apply(
-        state,
-        numberEvent(KW1, A, status as PhoneNumberStatus, { occurredAt: tw(99) })
-      );
+      const { state: next, outcome } = apply(state, numberEvent(KW1, A, status, { occurredAt: tw(99) }));
       expect(outcome).toBe('stale');
       expect(withoutCounters(next)).toEqual(withoutCounters(state));
     });
@@ -311,7 +304,7 @@ describe('applyEvent: phone number status table', () => {
 
   describe('when the same event arrives twice', () => {
     it.each(numberStatuses.map((s) => [s] as const))('%s twice is a duplicate with identical state', (status) => {
-      const event = numberEvent(KW1, A, status as PhoneNumberStatus, {
+      const event = numberEvent(KW1, A, status, {
         occurredAt: tw(20),
         phoneNumberSid: PU_A,
         portDate: '2025-04-15T16:00:00.000Z',
