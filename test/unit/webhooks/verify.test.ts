@@ -101,7 +101,10 @@ describe('verifyTwilioSignature', () => {
   });
 
   it('refuses an unparseable URL instead of throwing', () => {
-    expect(verifyTwilioSignature({ ...signed(), url: 'not a url' })).toEqual({ ok: false, reason: 'invalid-signature' });
+    expect(verifyTwilioSignature({ ...signed(), url: 'not a url' })).toEqual({
+      ok: false,
+      reason: 'invalid-signature',
+    });
   });
 });
 
