@@ -125,20 +125,26 @@ export function registerTwilioApi(app: FastifyInstance, core: SandboxCore): void
     let documentType: string | undefined;
     let friendlyName: string | null = null;
     let file: { buffer: Buffer; mimetype: string; filename: string } | undefined;
-    for await (const part of req.parts({ limits: { fileSize: MAX_DOCUMENT_BYTES, files: 1, fields: 20 } })) {
-      if (part.type === 'file') {
-        if (part.fieldname !== 'File') {
-          part.file.resume();
-          throw badRequest(
-            `'${part.fieldname}' is not a field of POST /v1/Documents; the file goes in the field 'File' (capital F)`
-          );
+    try {
+      for await (const part of req.parts({ limits: { fileSize: MAX_DOCUMENT_BYTES, files: 1, fields: 20 } })) {
+        if (part.type === 'file') {
+          if (part.fieldname !== 'File') {
+            part.file.resume();
+            throw badRequest(
+              `'${part.fieldname}' is not a field of POST /v1/Documents; the file goes in the field 'File' (capital F)`
+            );
+          }
+          file = { buffer: await part.toBuffer(), mimetype: part.mimetype, filename: part.filename };
+        } else if (part.fieldname === 'document_type') {
+          documentType = String(part.value).trim();
+        } else if (part.fieldname === 'friendly_name') {
+          friendlyName = String(part.value);
         }
-        file = { buffer: await part.toBuffer(), mimetype: part.mimetype, filename: part.filename };
-      } else if (part.fieldname === 'document_type') {
-        documentType = String(part.value).trim();
-      } else if (part.fieldname === 'friendly_name') {
-        friendlyName = String(part.value);
       }
+    } catch (err) {
+      // Busboy's parse errors carry no status; anything without one is the client's malformed body.
+      if (err instanceof ApiError || (err as { statusCode?: number }).statusCode != null) throw err;
+      throw badRequest(`Malformed multipart/form-data body: ${(err as Error).message}`);
     }
     const missing = [documentType ? null : 'document_type', file ? null : 'File'].filter(Boolean);
     if (missing.length > 0) throw badRequest(`Missing required fields: ${missing.join(', ')}`, 22171);
@@ -362,7 +368,7 @@ function listPortIns(core: SandboxCore, req: Req): Record<string, unknown> {
       );
   }
   const sizeRaw = queryParam(req, 'Size');
-  const size = sizeRaw == null ? 20 : Number(sizeRaw);
+  const size = sizeRaw == null ? 20 : /^\d{1,4}$/.test(sizeRaw) ? Number(sizeRaw) : NaN;
   if (!Number.isInteger(size) || size < 1 || size > 100) {
     throw badRequest(`Size: '${sizeRaw}' is not a page size; use an integer from 1 to 100 and page with Token`);
   }

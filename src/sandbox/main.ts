@@ -8,7 +8,8 @@ import { startSandbox } from './server';
 /**
  * `npm run sandbox`: the sandbox as a standalone server. Port from SANDBOX_PORT (via loadConfig),
  * host from SANDBOX_HOST, clock speed from SANDBOX_CLOCK_SCALE (86400 = one simulated day per
- * real second), casing quirks from SANDBOX_QUIRKS.
+ * real second), casing quirks from SANDBOX_QUIRKS, the base of `url` fields from SANDBOX_PUBLIC_URL
+ * (when clients reach it under another name, e.g. in docker-compose).
  */
 
 const envSchema = z.object({
@@ -18,6 +19,9 @@ const envSchema = z.object({
     .finite()
     .min(0, { message: 'must be >= 0' })
     .default(1),
+  SANDBOX_PUBLIC_URL: z
+    .url({ message: 'expected the URL clients reach the sandbox at, e.g. http://sandbox:4010' })
+    .optional(),
   SANDBOX_QUIRKS: z
     .enum(['true', 'false', '1', '0'], { message: "expected 'true' or 'false'" })
     .default('true')
@@ -47,6 +51,7 @@ async function main(): Promise<void> {
     apiKeySecret: config.twilio.apiSecret ?? SANDBOX_API_KEY_SECRET,
     clockScale: env.data.SANDBOX_CLOCK_SCALE,
     quirks: env.data.SANDBOX_QUIRKS,
+    publicUrl: env.data.SANDBOX_PUBLIC_URL,
     logger,
   });
   console.log(

@@ -88,7 +88,17 @@ function isControl(req: FastifyRequest): boolean {
 
 /** Builds the Fastify app around a core, without listening. */
 export async function buildServer(core: SandboxCore): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: MAX_JSON_BYTES, forceCloseConnections: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: MAX_JSON_BYTES,
+    forceCloseConnections: true,
+    // Errors raised before routing (e.g. a broken %-escape in the URL) still answer in Twilio's shape.
+    frameworkErrors: (err, _req, reply) => {
+      void (reply as unknown as FastifyReply)
+        .status(400)
+        .send(errorBody(400, 400, `Malformed request: ${err.message}`));
+    },
+  });
   const held = new Set<{ timer: NodeJS.Timeout; finish: () => void }>();
   app.addHook('onClose', async () => {
     for (const h of held) {

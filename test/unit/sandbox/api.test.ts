@@ -289,6 +289,15 @@ describe('sandbox Twilio API', () => {
       expect(res.body.message).toContain('10 MB');
     });
 
+    it('refuses a multipart body without boundary with 400', async () => {
+      const res = await api('POST', '/v1/Documents', undefined, {
+        raw: 'garbage',
+        headers: { 'content-type': 'multipart/form-data' },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.message).toContain('Malformed multipart/form-data');
+    });
+
     it('refuses a JSON body with 415', async () => {
       const res = await api('POST', '/v1/Documents', { document_type: 'utility_bill' });
       expect(res.status).toBe(415);
@@ -463,6 +472,7 @@ describe('sandbox Twilio API', () => {
       ['Size=0', 'Size'],
       ['Size=101', 'Size'],
       ['Size=abc', 'Size'],
+      ['Size=1e2', 'Size'],
       ['PortInRequestStatus=Pending', 'PortInRequestStatus'],
       ['PortInRequestSid=KW1,KW2', 'PortInRequestSid'],
       ['CreatedAfter=yesterday', 'CreatedAfter'],
@@ -525,6 +535,13 @@ describe('sandbox Twilio API', () => {
   });
 
   describe('routing', () => {
+    it('answers a broken %-escape in the path with 400 in Twilio shape', async () => {
+      const res = await api('GET', '/v1/Porting/Portability/PhoneNumber/%E0%A4%A');
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 400, status: 400 });
+      expect(res.body.message).toContain('Malformed request');
+    });
+
     it('answers 404/20404 for unknown paths and 405/20004 for a wrong method', async () => {
       expect((await api('GET', '/v1/Nope')).body).toMatchObject({ status: 404, code: 20404 });
       const res = await api('PUT', '/v1/Porting/PortIn/KWx');
