@@ -4,6 +4,7 @@
  * `twilio` package). Plus builders of porting payloads and sids.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { signJsonWebhook } from '../../../src/sandbox/signature';
 
 export const newRequestSid = () => `KW${randomBytes(16).toString('hex')}`;
@@ -83,15 +84,29 @@ export interface PostResult {
   text: string;
 }
 
-/** POSTs a delivery and reads the answer. */
-export async function post(delivery: Delivery): Promise<PostResult> {
-  const res = await fetch(delivery.url, { method: 'POST', headers: delivery.headers, body: delivery.body });
-  const text = await res.text();
-  let json: Record<string, unknown> | null = null;
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    json = null;
-  }
-  return { status: res.status, json, text };
+/**
+ * POSTs a delivery and reads the answer. Plain `node:http` rather than fetch, so a test can set the
+ * Host header the way a reverse proxy does.
+ */
+export function post(delivery: Delivery): Promise<PostResult> {
+  return new Promise((resolve, reject) => {
+    const req = request(delivery.url, { method: 'POST', headers: delivery.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: Record<string, unknown> | null = null;
+        try {
+          json = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          json = null;
+        }
+        resolve({ status: res.statusCode ?? 0, json, text });
+      });
+    });
+    // A 413 may close the socket before the whole body is written: the answer still arrives.
+    req.on('error', reject);
+    req.end(delivery.body);
+  });
 }
