@@ -39,14 +39,8 @@ export function validateOrder(input: unknown, now: Date = new Date()): PortInOrd
   const parsed = portInOrderSchema.safeParse(input);
   if (!parsed.success) throw new OrderValidationError(zodProblems(parsed.error));
   const order = parsed.data;
+  // Duplicate numbers are among the client validator's rules below (one problem per duplicate).
   const problems: OrderProblem[] = [];
-
-  const seen = new Set<string>();
-  order.phoneNumbers.forEach((n, i) => {
-    if (seen.has(n.phoneNumber))
-      problems.push({ path: `phoneNumbers[${i}].phoneNumber`, message: `${n.phoneNumber} appears twice in the order` });
-    seen.add(n.phoneNumber);
-  });
 
   const documentSid = 'documentSid' in order.utilityBill ? order.utilityBill.documentSid : PLACEHOLDER_DOCUMENT;
   const split = order.phoneNumbers.length > MAX_NUMBERS_PER_REQUEST;
