@@ -1,0 +1,124 @@
+/**
+ * End to end: the sandbox's signed webhooks reach portInWorkflow through the receiver and drive a
+ * port-in to completion. The workflow's reconciliation poll is set to an hour (real time), so only
+ * the webhooks can move it.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startSandbox } from '../../../src/sandbox';
+import type { SandboxHandle } from '../../../src/sandbox';
+import { startPortIn, waitForPortIn } from '../../../src/starter';
+import { PortingClient } from '../../../src/twilio/client';
+import { startWebhookReceiver } from '../../../src/webhooks';
+import type { WebhookReceiverHandle } from '../../../src/webhooks';
+import { createPortflowWorker } from '../../../src/worker';
+import { connectTemporal, uniqueTaskQueue, workflowBundle } from '../../helpers/temporal';
+import type { TemporalTestContext } from '../../helpers/temporal';
+
+const DAY = 24 * 3600 * 1000;
+
+describe('sandbox webhooks through the receiver to portInWorkflow', () => {
+  let t: TemporalTestContext;
+  let sandbox: SandboxHandle;
+  let porting: PortingClient;
+  let receiver: WebhookReceiverHandle;
+
+  beforeAll(async () => {
+    t = await connectTemporal();
+    // Real time until the request exists (the 7-day rule is checked against this clock), then fast.
+    sandbox = await startSandbox({ port: 0, clockScale: 1 });
+    porting = new PortingClient({
+      apiBaseUrl: sandbox.url,
+      documentsBaseUrl: sandbox.url,
+      accountSid: sandbox.accountSid,
+      authToken: sandbox.authToken,
+      timeoutMs: 5000,
+    });
+    receiver = await startWebhookReceiver({
+      temporalClient: t.client,
+      authToken: sandbox.authToken,
+      port: 0,
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
+    await porting.configureWebhooks({ portInTargetUrl: receiver.webhookUrl });
+  });
+
+  afterAll(async () => {
+    await sandbox?.stop();
+    await receiver?.stop();
+    porting?.close();
+    await t?.close();
+  });
+
+  it('completes a two-number port-in driven by webhooks alone', async () => {
+    const taskQueue = uniqueTaskQueue('webhooks-e2e');
+    const worker = await createPortflowWorker({
+      connection: t.nativeConnection,
+      taskQueue,
+      porting,
+      workflowBundle: workflowBundle(),
+    });
+    const now = sandbox.clock.now();
+    const order = {
+      orderId: `webhooks-e2e-${process.pid}-${Date.now()}`,
+      customerRef: 'cust-webhooks-e2e',
+      losingCarrierInformation: {
+        customerType: 'Business' as const,
+        customerName: 'Acme Plumbing LLC',
+        accountNumber: 'ACCT-99812',
+        accountTelephoneNumber: '+14155550100',
+        authorizedRepresentative: 'Jordan Example',
+        authorizedRepresentativeEmail: 'jordan@example.com',
+        address: { street: '101 Spear St', city: 'San Francisco', state: 'CA', zip: '94105', country: 'US' },
+      },
+      phoneNumbers: [{ phoneNumber: '+14155550111' }, { phoneNumber: '+14155550112' }],
+      targetPortInDate: new Date(now.getTime() + 10 * DAY).toISOString().slice(0, 10),
+      utilityBill: { path: utilityBill() },
+      options: { reconcileInterval: '1 hour' },
+    };
+
+    const result = await worker.runUntil(async () => {
+      await startPortIn(t.client, order, { taskQueue, now });
+      await waitUntil(() => sandbox.portIns().length > 0, 60_000);
+      // About ten simulated days in a few real seconds: review, LOA signed, FOC, port date.
+      sandbox.clock.setScale(300_000);
+      return await waitForPortIn(t.client, order.orderId);
+    });
+
+    expect(result.outcome).toBe('completed');
+    expect(result.numbers.map((n) => [n.phoneNumber, n.status])).toEqual([
+      ['+14155550111', 'completed'],
+      ['+14155550112', 'completed'],
+    ]);
+    const [request] = sandbox.portIns();
+    expect(result.requestSids).toEqual([request?.port_in_request_sid]);
+
+    await sandbox.webhooksIdle();
+    const stats = receiver.stats();
+    expect(stats.routed).toBeGreaterThan(0);
+    expect(stats.rejected).toEqual({});
+    const deliveries = sandbox.webhooks();
+    expect(deliveries.length).toBeGreaterThan(0);
+    expect(deliveries.every((d) => d.status === 'delivered')).toBe(true);
+    // Every event reached the workflow, except possibly the request's own PortInCompleted racing the
+    // workflow's completion (acknowledged as workflow-closed). None was lost to an unknown owner.
+    expect(stats.unrouted['unknown-request']).toBeUndefined();
+    expect(stats.routed + stats.duplicate + (stats.unrouted['workflow-closed'] ?? 0)).toBe(deliveries.length);
+  });
+});
+
+function utilityBill(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'portflow-webhooks-bill-'));
+  const file = path.join(dir, 'utility-bill.pdf');
+  writeFileSync(file, '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+  return file;
+}
+
+async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
