@@ -85,6 +85,8 @@ export class WebhookNotifier {
   private queue: Delivery[] = [];
   private queueHead = 0;
   private active = 0;
+  /** Bumped by reset/stop so attempts started before it do not touch the new bookkeeping. */
+  private epoch = 0;
   private unfinished = 0;
   private seq = 0;
   private timers = new Set<NodeJS.Timeout>();
@@ -214,6 +216,7 @@ export class WebhookNotifier {
     for (const x of this.log) if (!FINISHED.has(x.status)) x.status = 'dropped';
     this.unfinished = 0;
     this.active = 0;
+    this.epoch++;
     this.wakeIdle();
   }
 
@@ -260,8 +263,10 @@ export class WebhookNotifier {
         this.queueHead = 0;
       }
       this.active++;
+      const epoch = this.epoch;
       void this.attempt(next).finally(() => {
-        this.active = Math.max(0, this.active - 1);
+        if (epoch !== this.epoch) return;
+        this.active--;
         this.pump();
       });
     }

