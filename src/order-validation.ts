@@ -37,18 +37,29 @@ export function requestFromOrder(order: PortInOrder, documentSid: string): Creat
  */
 export function validateOrder(input: unknown, now: Date = new Date()): PortInOrder {
   const parsed = portInOrderSchema.safeParse(input);
-  if (!parsed.success) throw new OrderValidationError(zodProblems(parsed.error));
-  const order = parsed.data;
-  // Duplicate numbers are among the client validator's rules below (one problem per duplicate).
-  const problems: OrderProblem[] = [];
-
-  const documentSid = 'documentSid' in order.utilityBill ? order.utilityBill.documentSid : PLACEHOLDER_DOCUMENT;
-  const split = order.phoneNumbers.length > MAX_NUMBERS_PER_REQUEST;
-  for (const p of validatePortInRequest(requestFromOrder(order, documentSid), { now })) {
-    // Orders above 1,000 numbers are split into several requests, so the per-request cap does not apply.
-    if (split && p.path === 'phoneNumbers' && p.rule === 'count') continue;
-    problems.push({ path: p.path, message: p.message });
+  const problems: OrderProblem[] = parsed.success ? [] : zodProblems(parsed.error);
+  // The Twilio rules run on a malformed order too, so the caller learns every problem in one go.
+  const order = parsed.success ? parsed.data : isPlainObject(input) ? (input as PortInOrder) : null;
+  if (order) {
+    // Where the shape check already refused a field, it has said what is wrong with it.
+    const refused = problems.map((p) => p.path);
+    const alreadyRefused = (path: string) =>
+      refused.some((r) => path === r || path.startsWith(`${r}.`) || path.startsWith(`${r}[`));
+    const documentSid =
+      parsed.success && 'documentSid' in order.utilityBill ? order.utilityBill.documentSid : PLACEHOLDER_DOCUMENT;
+    // Duplicate numbers are among the client validator's rules (one problem per duplicate).
+    const split = Array.isArray(order.phoneNumbers) && order.phoneNumbers.length > MAX_NUMBERS_PER_REQUEST;
+    for (const p of validatePortInRequest(requestFromOrder(order, documentSid), { now })) {
+      // Orders above 1,000 numbers are split into several requests, so the per-request cap does not apply.
+      if (split && p.path === 'phoneNumbers' && p.rule === 'count') continue;
+      if (alreadyRefused(p.path)) continue;
+      problems.push({ path: p.path, message: p.message });
+    }
   }
-  if (problems.length > 0) throw new OrderValidationError(problems);
-  return order;
+  if (!parsed.success || problems.length > 0) throw new OrderValidationError(problems);
+  return parsed.data;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
