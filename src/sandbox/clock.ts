@@ -48,13 +48,6 @@ export class SimulatedClock {
     this.anchorReal = performance.now();
     this.currentScale = scale;
   }
-
-  /** Real milliseconds until simulated time reaches `simMs` (Infinity when the clock is frozen). */
-  realDelayUntil(simMs: number): number {
-    const ahead = simMs - this.nowMs();
-    if (ahead <= 0) return 0;
-    return this.currentScale === 0 ? Infinity : ahead / this.currentScale;
-  }
 }
 
 function assertScale(scale: number): void {
