@@ -45,17 +45,23 @@ export const losingCarrierSchema = z.object({
     .optional(),
 });
 
-export const utilityBillSchema = z.union([
-  z.object({
-    documentSid: z.string().regex(/^RD[0-9a-fA-F]{32}$/, { message: 'expected RD followed by 32 hex digits' }),
-  }),
-  z.object({
-    /** A file the worker can read; the bytes never travel through workflow history. */
-    path: z.string().min(1),
-    friendlyName: z.string().min(1).optional(),
-    mimeType: z.string().min(1).optional(),
-  }),
-]);
+export const utilityBillSchema = z.union(
+  [
+    z.object({
+      documentSid: z.string().regex(/^RD[0-9a-fA-F]{32}$/, { message: 'expected RD followed by 32 hex digits' }),
+    }),
+    z.object({
+      /** A file the worker can read; the bytes never travel through workflow history. */
+      path: z.string().min(1),
+      friendlyName: z.string().min(1).optional(),
+      mimeType: z.string().min(1).optional(),
+    }),
+  ],
+  {
+    // Zod's own word for a union that matches neither shape is only "Invalid input".
+    error: 'expected { documentSid: "RD…" } for an uploaded bill, or { path, friendlyName?, mimeType? } to upload one',
+  }
+);
 
 export const orderOptionsSchema = z.object({
   /** How often the workflow re-fetches its requests from Twilio (webhooks are hints, the API is the truth). */
