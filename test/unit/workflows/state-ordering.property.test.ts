@@ -83,7 +83,7 @@ const lifecycles: Array<[string, PortingEvent[]]> = [
     ],
   ],
   [
-    'a cancellation that fell through, then ported',
+    'whose cancellation fell through, then ported',
     [
       a(N.PORT_SUBMITTED, 2),
       a(N.PORT_PENDING, 3, { portDate: D1 }),
