@@ -1,0 +1,80 @@
+/**
+ * A portflow worker in a process of its own with Prometheus metrics on, for metrics.test.ts: the SDK
+ * runtime (and its metrics exporter) can be installed once per process, and jest may reuse a
+ * process for several test files. It runs one order through the sandbox (a completed number, a
+ * not-portable one, one rejected and resubmitted), prints one JSON line, then keeps serving
+ * /metrics until SIGTERM.
+ *
+ * Reads TEMPORAL_ADDRESS, PORTFLOW_TEST_WORKFLOW_BUNDLE and PORTFLOW_METRICS_PORT from the env.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../../../src/config';
+import { startSandbox } from '../../../src/sandbox';
+import { getPortInStatus, resubmitRejected, startPortIn, waitForPortIn } from '../../../src/starter';
+import { PortingClient } from '../../../src/twilio/client';
+import { createPortflowWorker, installRuntime } from '../../../src/worker';
+import { buildOrder, eventually } from '../../helpers/portflow-env';
+
+const DAY = 86_400_000;
+
+async function main(): Promise<void> {
+  const address = process.env.TEMPORAL_ADDRESS;
+  const codePath = process.env.PORTFLOW_TEST_WORKFLOW_BUNDLE;
+  if (!address || !codePath)
+    throw new Error('metrics-worker: TEMPORAL_ADDRESS and PORTFLOW_TEST_WORKFLOW_BUNDLE are required');
+  // The production path: the worker's own runtime installer, metrics on config.metrics.port.
+  const config = loadConfig(process.env);
+  installRuntime(config);
+
+  const sandbox = await startSandbox({ clockScale: 86_400 });
+  const porting = new PortingClient({
+    apiBaseUrl: sandbox.url,
+    documentsBaseUrl: sandbox.url,
+    accountSid: sandbox.accountSid,
+    authToken: sandbox.authToken,
+    timeoutMs: 5000,
+  });
+  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const client = new Client({ connection });
+  const taskQueue = `metrics-${process.pid}-${Date.now()}`;
+  const worker = await createPortflowWorker({
+    connection: nativeConnection,
+    taskQueue,
+    porting,
+    workflowBundle: { codePath },
+  });
+  const running = worker.run();
+
+  const rejected = '+14155550156';
+  const order = buildOrder(sandbox, ['+14155551101', '+14155550133', rejected]);
+  await startPortIn(client, order, { taskQueue, now: sandbox.clock.now() });
+  await eventually(
+    async () => ((await getPortInStatus(client, order.orderId)).status === 'Action Required' ? true : undefined),
+    { what: 'Action Required' }
+  );
+  await resubmitRejected(client, order.orderId, {
+    losingCarrierInformation: order.losingCarrierInformation,
+    targetPortInDate: new Date(sandbox.clock.now().getTime() + 10 * DAY).toISOString().slice(0, 10),
+  });
+  const result = await waitForPortIn(client, order.orderId);
+  console.log(
+    JSON.stringify({
+      metricsUrl: `http://${config.webhooks.host}:${config.metrics.port}/metrics`,
+      outcome: result.outcome,
+    })
+  );
+
+  // The runtime's own SIGTERM handler shuts the worker down; run() then resolves.
+  await running;
+  await nativeConnection.close();
+  await connection.close();
+  porting.close();
+  await sandbox.stop();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
