@@ -27,6 +27,7 @@ import { PhoneNumberStatus, PortInRequestStatus } from '../twilio/porting-event'
 import type { PortingEvent } from '../twilio/porting-event';
 import type { CreatePortInRequest } from '../twilio/schemas/port-in';
 import { parseDuration } from './duration';
+import { recordNumberChanges, recordOrderOutcome } from './metrics';
 import {
   cancelPhoneNumbersUpdate,
   cancelPortInUpdate,
@@ -133,6 +134,7 @@ export async function portInWorkflow(input: PortInWorkflowInput): Promise<PortIn
 
   const apply = (event: PortingEvent) => {
     const result = applyEvent(state, event, iso(now()));
+    recordNumberChanges(state, result.state);
     state = result.state;
     if (result.outcome === 'applied' || result.outcome === 'unknown-status') dirty = true;
     return result.outcome;
@@ -297,11 +299,13 @@ export async function portInWorkflow(input: PortInWorkflowInput): Promise<PortIn
   let verdicts: PortabilityVerdict[] = [];
   if (state.phase === 'checking_portability') {
     verdicts = await checkAllPortability(order, opts.portabilityBatchSize, opts.portabilityConcurrency);
+    const beforePortability = state;
     state = recordPortability(
       state,
       verdicts.map((v) => ({ phoneNumber: v.phoneNumber, portable: v.portable, code: v.code, reason: v.reason })),
       iso(now())
     );
+    recordNumberChanges(beforePortability, state);
     const pins = new Map(order.phoneNumbers.map((n) => [n.phoneNumber, n.pin]));
     const missingPin = verdicts.filter(
       (v) =>
@@ -320,6 +324,7 @@ export async function portInWorkflow(input: PortInWorkflowInput): Promise<PortIn
         failure: { type: 'PinAndAccountNumberRequired', message },
       };
       publish();
+      recordOrderOutcome('failed');
       throw ApplicationFailure.nonRetryable(message, 'PinAndAccountNumberRequired', {
         phoneNumbers: missingPin.map((v) => v.phoneNumber),
       });
@@ -389,11 +394,13 @@ export async function portInWorkflow(input: PortInWorkflowInput): Promise<PortIn
       intentAt: iso(now()),
       portability: knownVerdicts.filter((v) => wanted.has(v.phoneNumber)),
     });
+    const beforeRequest = state;
     state = recordRequest(
       state,
       { sid: created.portInRequestSid, numbers: created.numbers, resubmissionOf, found: created.found },
       iso(now())
     );
+    recordNumberChanges(beforeRequest, state);
     for (const event of created.events) apply(event);
     publish();
     return created.portInRequestSid;
@@ -475,7 +482,9 @@ export async function portInWorkflow(input: PortInWorkflowInput): Promise<PortIn
       // The signature may have arrived without a webhook: ask Twilio before giving up on it.
       for (const event of await quick.fetchPortInRequest({ portInRequestSid: r.sid })) apply(event);
       if (state.requests[r.sid]?.status === PortInRequestStatus.WAITING_FOR_SIGNATURE) {
+        const beforeExpiry = state;
         state = expireRequest(state, r.sid, iso(now()));
+        recordNumberChanges(beforeExpiry, state);
         state = note(state, {
           at: iso(now()),
           kind: 'loa-expired',
@@ -694,6 +703,7 @@ function result(state: PortInState): PortInResult {
     state.phase === 'completed' || state.phase === 'canceled' || state.phase === 'expired'
       ? state.phase
       : finalPhase(state);
+  recordOrderOutcome(outcome);
   return {
     orderId: state.orderId,
     outcome,
