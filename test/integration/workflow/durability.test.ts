@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { getPortInStatus, startPortIn, waitForPortIn } from '../../../src/starter';
+import { getPortInStatus, portInHandle, startPortIn, waitForPortIn } from '../../../src/starter';
+import { recordHistory } from '../../replay/record';
 import { buildOrder, eventually, startPortflowEnv } from '../../helpers/portflow-env';
 import type { PortflowTestEnv } from '../../helpers/portflow-env';
 
@@ -30,6 +31,7 @@ describe('exactly once: the sandbox loses the create response after committing i
       const result = await waitForPortIn(env.client, order.orderId);
       return { result, view: await getPortInStatus(env.client, order.orderId) };
     });
+    await recordHistory(portInHandle(env.client, order.orderId), 'exactly-once-lost-response');
     expect(env.sandbox.portIns()).toHaveLength(1);
     expect(result.outcome).toBe('completed');
     expect(result.requestSids).toEqual([env.sandbox.portIns()[0]!.port_in_request_sid]);
@@ -51,7 +53,7 @@ describe('continue-as-new with a small threshold', () => {
       options: { reconcileInterval: '300ms', continueAsNewAfterEvents: 40 },
     });
     const worker = await env.newWorker();
-    const { result, views } = await worker.runUntil(async () => {
+    const { result, views, firstRunId } = await worker.runUntil(async () => {
       const started = await startPortIn(env.client, order, { taskQueue: env.taskQueue, now: env.sandbox.clock.now() });
       const views = [];
       // Query across runs: the handle follows the chain to the latest run.
@@ -69,6 +71,11 @@ describe('continue-as-new with a small threshold', () => {
       const description = await started.handle.describe();
       return { result, views: [...views, final], firstRunId: started.runId, lastRunId: description.runId };
     });
+    await recordHistory(
+      env.client.workflow.getHandle(portInHandle(env.client, order.orderId).workflowId, firstRunId),
+      'continue-as-new-first-run'
+    );
+    await recordHistory(portInHandle(env.client, order.orderId), 'continue-as-new-last-run');
     const last = views[views.length - 1]!;
     expect(last.counters.runs).toBeGreaterThanOrEqual(2);
     expect(result.outcome).toBe('completed');
@@ -132,6 +139,7 @@ describe('crash: the worker process is killed mid-port and restarted', () => {
     await new Promise((r) => first.once('exit', r));
     await startWorkerProcess();
     const result = await waitForPortIn(env.client, order.orderId);
+    await recordHistory(portInHandle(env.client, order.orderId), 'crash-restart');
     expect(result.outcome).toBe('completed');
     expect(result.numbers.every((n) => n.status === 'completed')).toBe(true);
     expect(env.sandbox.portIns()).toHaveLength(1);

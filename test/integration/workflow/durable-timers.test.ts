@@ -7,9 +7,10 @@ import type { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { startSandbox } from '../../../src/sandbox';
 import type { SandboxHandle } from '../../../src/sandbox';
-import { cancelPhoneNumbers, getPortInStatus, startPortIn, waitForPortIn } from '../../../src/starter';
+import { cancelPhoneNumbers, getPortInStatus, portInHandle, startPortIn, waitForPortIn } from '../../../src/starter';
 import { PortingClient } from '../../../src/twilio/client';
 import { createActivities } from '../../../src/activities';
+import { recordHistory } from '../../replay/record';
 import { buildOrder } from '../../helpers/portflow-env';
 import { uniqueTaskQueue, workflowBundle } from '../../helpers/temporal';
 import { startTimeSkippingEnv } from '../../helpers/time-skipping';
@@ -66,6 +67,7 @@ timeSkippingSuite('the 30-day LOA expiry on the time-skipping server', (ctx) => 
     const started = Date.now();
     await startPortIn(ctx().ts.env.client, order, { taskQueue: ctx().taskQueue, now: ctx().sandbox.clock.now() });
     const result = await waitForPortIn(ctx().ts.env.client, order.orderId);
+    await recordHistory(portInHandle(ctx().ts.env.client, order.orderId), 'loa-expired');
     expect(result.outcome).toBe('expired');
     expect(result.numbers[0]).toMatchObject({ phoneNumber: '+14155551081', status: 'canceled' });
     expect(Date.now() - started).toBeLessThan(90_000);
@@ -124,6 +126,7 @@ timeSkippingSuite('the 72-hour cancel cutoff on the time-skipping server', (ctx)
     sandbox.completeNumber(sid, B!);
     sandbox.completeNumber(sid, C!);
     const result = await waitForPortIn(ts.env.client, order.orderId);
+    await recordHistory(portInHandle(ts.env.client, order.orderId), 'cutoff-moves');
     expect(result.outcome).toBe('completed');
     expect(Object.fromEntries(result.numbers.map((n) => [n.phoneNumber, n.status]))).toEqual({
       [A!]: 'canceled',

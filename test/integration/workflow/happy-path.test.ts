@@ -1,6 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { startPortIn, getPortInStatus, waitForPortIn } from '../../../src/starter';
+import { getPortInStatus, portInHandle, startPortIn, waitForPortIn } from '../../../src/starter';
+import { recordHistory } from '../../replay/record';
 import { buildOrder, startPortflowEnv } from '../../helpers/portflow-env';
 import type { PortflowTestEnv } from '../../helpers/portflow-env';
 
@@ -25,6 +26,7 @@ describe('portInWorkflow on the dev server and the sandbox', () => {
       return { ...done, view: await getPortInStatus(env.client, order.orderId) };
     });
 
+    await recordHistory(portInHandle(env.client, order.orderId), 'happy-path');
     expect(result.outcome).toBe('completed');
     expect(result.requestSids).toHaveLength(1);
     const byNumber = Object.fromEntries(result.numbers.map((n) => [n.phoneNumber, n]));
@@ -55,6 +57,7 @@ describe('portInWorkflow on the dev server and the sandbox', () => {
       return { failure, view: await getPortInStatus(env.client, order.orderId) };
     });
     const { failure: err, view } = outcome;
+    await recordHistory(portInHandle(env.client, order.orderId), 'missing-pin');
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const cause = (err as WorkflowFailedError).cause;
     expect(cause).toBeInstanceOf(ApplicationFailure);

@@ -4,10 +4,12 @@ import {
   cancelPhoneNumbers,
   cancelPortIn,
   getPortInStatus,
+  portInHandle,
   resubmitRejected,
   startPortIn,
   waitForPortIn,
 } from '../../../src/starter';
+import { recordHistory } from '../../replay/record';
 import { buildOrder, eventually, startPortflowEnv } from '../../helpers/portflow-env';
 import type { PortflowTestEnv } from '../../helpers/portflow-env';
 
@@ -55,6 +57,7 @@ describe('rejections, resubmission and cancellation (accelerated sandbox clock)'
       return { result: await waitForPortIn(env.client, order.orderId), actionRequired, resubmission, refusedResubmit };
     });
 
+    await recordHistory(portInHandle(env.client, order.orderId), 'rejected-then-resubmitted');
     const rejectedView = actionRequired.numbers.find((n) => n.phoneNumber === rejected)!;
     expect(rejectedView).toMatchObject({ status: 'port_rejected', rejection: { code: 22154 } });
     expect(refusal(refusedResubmit).message).toMatch(/\+14155551021 \(.*\) is not rejected/);
@@ -91,6 +94,7 @@ describe('rejections, resubmission and cancellation (accelerated sandbox clock)'
         expect(all.canceledRequestSids).toHaveLength(1);
         return await waitForPortIn(env.client, order.orderId);
       });
+      await recordHistory(portInHandle(env.client, order.orderId), 'cancel-numbers-then-order');
       expect(result.outcome).toBe('canceled');
       expect(result.numbers.every((n) => n.status === 'canceled')).toBe(true);
     } finally {
@@ -143,6 +147,7 @@ describe('the 72-hour cancel cutoff (real-time sandbox, confirmed port date)', (
       env.sandbox.completeNumber(sid!, '+14155551041');
       return await waitForPortIn(env.client, order.orderId);
     });
+    await recordHistory(portInHandle(env.client, order.orderId), 'cancel-cutoff-refused');
     expect(result.outcome).toBe('completed');
     expect(result.numbers.find((n) => n.phoneNumber === '+14155551042')?.status).toBe('canceled');
   });
