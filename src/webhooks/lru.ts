@@ -32,7 +32,7 @@ export class LruCache<K, V> {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     this.entries.delete(key);
-    if (entry.expiresAt <= this.now()) return undefined;
+    if (entry.expiresAt !== Infinity && entry.expiresAt <= this.now()) return undefined;
     this.entries.set(key, entry);
     return entry.value;
   }
@@ -44,7 +44,7 @@ export class LruCache<K, V> {
   /** Adds or refreshes an entry, evicting the least recently used ones beyond capacity. */
   set(key: K, value: V): void {
     this.entries.delete(key);
-    this.entries.set(key, { value, expiresAt: this.now() + this.ttlMs });
+    this.entries.set(key, { value, expiresAt: this.ttlMs === Infinity ? Infinity : this.now() + this.ttlMs });
     while (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next();
       if (oldest.done) break;

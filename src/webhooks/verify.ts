@@ -36,19 +36,21 @@ export interface SignedRequest {
 export function verifyTwilioSignature(request: SignedRequest): SignatureCheck {
   const signature = request.signature?.trim();
   if (!signature) return { ok: false, reason: 'missing-signature' };
-  let bodySha256: string | null;
-  try {
-    bodySha256 = new URL(request.url).searchParams.get('bodySHA256');
-  } catch {
-    return { ok: false, reason: 'invalid-signature' };
-  }
+  // The first bodySHA256 of the query, as the package reads it (hex needs no decoding); no URL parse here.
+  const query = request.url.slice(request.url.indexOf('?') + 1 || request.url.length);
+  const bodySha256 = /(?:^|&)bodySHA256=([^&#]*)/.exec(query)?.[1];
   if (!bodySha256) return { ok: false, reason: 'missing-body-hash' };
   // The package hashes the body as a UTF-8 string; bytes that are not UTF-8 change on the way and fail,
   // which is right: Twilio sends UTF-8 JSON.
   const body = request.rawBody.toString('utf8');
-  if (validateRequestWithBody(request.authToken, signature, request.url, body)) {
-    return { ok: true, bodySha256: bodySha256.toLowerCase() };
+  let valid: boolean;
+  try {
+    valid = validateRequestWithBody(request.authToken, signature, request.url, body);
+  } catch {
+    // An unparseable URL (a strange Host header) cannot carry a valid signature.
+    return { ok: false, reason: 'invalid-signature' };
   }
+  if (valid) return { ok: true, bodySha256: bodySha256.toLowerCase() };
   const urlSigned = validateRequest(request.authToken, signature, request.url, {});
   return { ok: false, reason: urlSigned ? 'body-hash-mismatch' : 'invalid-signature' };
 }

@@ -60,10 +60,14 @@ describe('verifyTwilioSignature', () => {
       });
     });
 
-    it('refuses a URL whose bodySHA256 was stripped as missing-body-hash', () => {
+    it('refuses a URL whose bodySHA256 was stripped (or emptied) as missing-body-hash', () => {
       const request = signed();
       const stripped = request.url.replace(/[?&]bodySHA256=[0-9a-f]+/, '');
       expect(verifyTwilioSignature({ ...request, url: stripped })).toEqual({ ok: false, reason: 'missing-body-hash' });
+      const emptied = request.url.replace(/bodySHA256=[0-9a-f]+/, 'bodySHA256=');
+      expect(verifyTwilioSignature({ ...request, url: emptied })).toEqual({ ok: false, reason: 'missing-body-hash' });
+      const renamed = request.url.replace('bodySHA256=', 'xbodySHA256=');
+      expect(verifyTwilioSignature({ ...request, url: renamed })).toEqual({ ok: false, reason: 'missing-body-hash' });
     });
 
     it('refuses a bodySHA256 replaced by the hash of another body (the URL signature no longer matches)', () => {
@@ -101,10 +105,8 @@ describe('verifyTwilioSignature', () => {
   });
 
   it('refuses an unparseable URL instead of throwing', () => {
-    expect(verifyTwilioSignature({ ...signed(), url: 'not a url' })).toEqual({
-      ok: false,
-      reason: 'invalid-signature',
-    });
+    const url = `http://exa mple.com/webhooks/twilio/porting?bodySHA256=${'0'.repeat(64)}`;
+    expect(verifyTwilioSignature({ ...signed(), url })).toEqual({ ok: false, reason: 'invalid-signature' });
   });
 });
 
