@@ -1,0 +1,293 @@
+/**
+ * Starts every piece of portflow on one machine for the demo — the Temporal dev server with its UI
+ * wired to the codec server, the sandbox, the worker and the webhook receiver — and stops them all
+ * again. Only the dev server is a child process; everything else runs in this process.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { bundleWorkflowCode, NativeConnection, Runtime } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
+import { startCodecServer } from '../codec/codec-server';
+import type { RunningCodecServer } from '../codec/codec-server';
+import { createDataConverter } from '../codec/data-converter';
+import { EncryptionCodec } from '../codec/encryption-codec';
+import { ensureLocalKeyFile, loadKeyring } from '../codec/keys';
+import type { Keyring } from '../codec/keys';
+import { startSandbox } from '../sandbox';
+import type { SandboxHandle } from '../sandbox';
+import { startDevServer } from '../temporal-server/dev-server';
+import type { DevServerHandle } from '../temporal-server/dev-server';
+import { PortingClient } from '../twilio/client';
+import { startWebhookReceiver } from '../webhooks';
+import type { WebhookReceiverHandle } from '../webhooks';
+import { createPortflowWorker } from '../worker';
+import { DemoLogFile } from './log-file';
+import type { DemoSettings } from './settings';
+
+/** Where the demo's encryption keys came from. */
+export interface DemoKeys {
+  keyring: Keyring;
+  /** A sentence for the terminal: the variable or the file, and whether the file was just created. */
+  source: string;
+}
+
+/** Everything the demo started, and how to stop it. */
+export interface DemoStack {
+  settings: DemoSettings;
+  log: DemoLogFile;
+  keys: DemoKeys;
+  devServer: DevServerHandle;
+  codecServer: RunningCodecServer;
+  sandbox: SandboxHandle;
+  porting: PortingClient;
+  /** A client with the encrypting data converter (starts, queries and updates port-ins). */
+  client: Client;
+  worker: Worker;
+  receiver: WebhookReceiverHandle;
+  metricsUrl: string;
+  /** A tiny PDF the order's utility bill points at (the bill travels as a path). */
+  utilityBillPath: string;
+  /** Every process the demo runs: this one and the dev server. */
+  pids: { demo: number; temporal: number | undefined };
+  /** Resolves (never rejects) if the worker stops by itself, with the reason. */
+  workerStopped: Promise<string>;
+  /** Stops everything in reverse order of start; safe to call twice. Returns what failed to stop cleanly. */
+  stop(): Promise<string[]>;
+}
+
+/** The demo's steps as they happen, for the terminal. */
+export type StartupReporter = (step: string) => void;
+
+/**
+ * Finds the keys: `PORTFLOW_ENCRYPTION_KEYS` / `PORTFLOW_ENCRYPTION_KEY_FILE` when set, otherwise a
+ * key file in the data directory, generated on first use and kept: the dev server's SQLite file
+ * holds histories encrypted with it.
+ */
+export async function resolveDemoKeys(env: NodeJS.ProcessEnv, dataDir: string): Promise<DemoKeys> {
+  const keyId = env.PORTFLOW_ENCRYPTION_KEY_ID || undefined;
+  if (env.PORTFLOW_ENCRYPTION_KEYS || env.PORTFLOW_ENCRYPTION_KEY_FILE) {
+    const keyring = await loadKeyring({
+      keyId,
+      keys: env.PORTFLOW_ENCRYPTION_KEYS || undefined,
+      keyFile: env.PORTFLOW_ENCRYPTION_KEY_FILE || undefined,
+    });
+    const from = [
+      env.PORTFLOW_ENCRYPTION_KEYS ? 'PORTFLOW_ENCRYPTION_KEYS' : '',
+      env.PORTFLOW_ENCRYPTION_KEY_FILE ? `PORTFLOW_ENCRYPTION_KEY_FILE (${env.PORTFLOW_ENCRYPTION_KEY_FILE})` : '',
+    ]
+      .filter(Boolean)
+      .join(' and ');
+    return { keyring, source: `keys from ${from}, active key ${keyring.activeKeyId}` };
+  }
+  const file = path.join(dataDir, 'encryption-keys.json');
+  const { created } = await ensureLocalKeyFile(file);
+  const keyring = await loadKeyring({ keyId, keyFile: file });
+  return {
+    keyring,
+    source: `${created ? 'generated a new local key file' : 'local key file'} ${file} (active key ${keyring.activeKeyId})`,
+  };
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+/**
+ * Starts the whole stack. The caller has checked the ports (assertDemoPortsFree). If a step fails,
+ * whatever had started is stopped before the error is thrown.
+ */
+export async function startDemoStack(
+  settings: DemoSettings,
+  options: { env?: NodeJS.ProcessEnv; report?: StartupReporter } = {}
+): Promise<DemoStack> {
+  const env = options.env ?? process.env;
+  const report = options.report ?? (() => undefined);
+  const { ports, dataDir } = settings;
+  const log = new DemoLogFile(path.join(dataDir, 'demo.log'));
+  const cleanups: Array<{ what: string; run: () => Promise<void> | void }> = [];
+  const stopAll = async (): Promise<string[]> => {
+    const problems: string[] = [];
+    for (const { what, run } of cleanups.splice(0).reverse()) {
+      try {
+        await run();
+        log.write('demo', 'info', `stopped ${what}`);
+      } catch (err) {
+        problems.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+        log.write('demo', 'error', `failed to stop ${what}`, { error: err });
+      }
+    }
+    return problems;
+  };
+
+  try {
+    const keys = await resolveDemoKeys(env, dataDir);
+    report(`Encryption: ${keys.source}`);
+    const dataConverter: DataConverter = await createDataConverter(keys.keyring);
+
+    // Once per process, before any connection: logs go to the demo log, metrics to Prometheus.
+    // No shutdown signals: the demo decides the order in which things stop.
+    Runtime.install({
+      logger: log.temporalLogger('DEBUG'),
+      shutdownSignals: [],
+      telemetryOptions: {
+        logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} },
+        metrics: { prometheus: { bindAddress: `127.0.0.1:${ports.metrics}` } },
+      },
+    });
+
+    const codecServer = await startCodecServer({
+      port: ports.codec,
+      host: '127.0.0.1',
+      codec: new EncryptionCodec(keys.keyring),
+      corsOrigins: [`http://127.0.0.1:${ports.ui}`, `http://localhost:${ports.ui}`],
+      log: log.lines('codec-server'),
+    });
+    cleanups.push({ what: 'codec server', run: () => codecServer.stop() });
+    report(`Codec server:      ${codecServer.url}`);
+
+    // The sandbox runs in real time until the scenario's request exists (the 7-day rule is
+    // checked against its clock); the scenario then speeds it up.
+    const sandbox = await startSandbox({
+      port: ports.sandbox,
+      clockScale: 1,
+      logger: {
+        info: (m) => log.write('sandbox', 'info', m),
+        warn: (m) => log.write('sandbox', 'warn', m),
+        error: (m) => log.write('sandbox', 'error', m),
+      },
+    });
+    cleanups.push({ what: 'sandbox', run: () => sandbox.stop() });
+    report(`Twilio sandbox:    ${sandbox.url} (control API ${sandbox.url}/_sandbox)`);
+
+    report('Starting the Temporal dev server and bundling the workflow code (a few seconds)…');
+    const [devServer, bundle] = await Promise.all([
+      startDevServer({
+        port: ports.temporal,
+        uiPort: ports.ui,
+        namespace: settings.namespace,
+        dbFile: path.join(dataDir, 'temporal.sqlite'),
+        uiCodecEndpoint: codecServer.url,
+        log: log.lines('temporal-binaries'),
+      }).then((server) => {
+        cleanups.push({ what: 'Temporal dev server', run: () => server.stop() });
+        return server;
+      }),
+      bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundlerLogger }),
+    ]);
+    report(`Temporal:          ${devServer.address} (state in ${devServer.dbFile})`);
+
+    const connection = await Connection.connect({ address: devServer.address });
+    cleanups.push({ what: 'Temporal client connection', run: () => connection.close() });
+    const nativeConnection = await NativeConnection.connect({ address: devServer.address });
+    cleanups.push({ what: 'worker connection', run: () => nativeConnection.close() });
+    const client = new Client({ connection, namespace: settings.namespace, dataConverter });
+
+    const porting = new PortingClient({
+      apiBaseUrl: sandbox.url,
+      documentsBaseUrl: sandbox.url,
+      accountSid: sandbox.accountSid,
+      authToken: sandbox.authToken,
+      timeoutMs: 10_000,
+      // Method, path, status and timing only: bodies hold names and addresses.
+      onResponse: (e) =>
+        log.write(
+          'twilio-client',
+          e.error || (e.status ?? 500) >= 400 ? 'warn' : 'debug',
+          `${e.method} ${new URL(e.url).pathname}`,
+          {
+            operation: e.operation,
+            attempt: e.attempt,
+            status: e.status,
+            durationMs: Math.round(e.durationMs),
+            ...(e.error ? { error: e.error } : {}),
+          }
+        ),
+    });
+    cleanups.push({ what: 'Twilio client', run: () => porting.close() });
+
+    const worker = await createPortflowWorker({
+      connection: nativeConnection,
+      namespace: settings.namespace,
+      taskQueue: settings.taskQueue,
+      porting,
+      workflowBundle: { code: bundle.code },
+      dataConverter,
+      tuning: { shutdownGraceTime: '3 seconds' },
+    });
+    const running = worker.run();
+    const workerStopped = running.then(
+      () => 'the worker stopped',
+      (err: unknown) => {
+        log.write('demo', 'error', 'worker failed', { error: err });
+        return `the worker failed: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    );
+    cleanups.push({
+      what: 'worker',
+      run: async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await withTimeout(workerStopped, 15_000, 'the worker did not stop within 15 s');
+      },
+    });
+    const metricsUrl = `http://127.0.0.1:${ports.metrics}/metrics`;
+    report(`Worker:            task queue ${settings.taskQueue}; metrics on ${metricsUrl}`);
+
+    const receiver = await startWebhookReceiver({
+      temporalClient: client,
+      authToken: sandbox.authToken,
+      host: '127.0.0.1',
+      port: ports.webhooks,
+      logger: log.webhookLogger(),
+    });
+    cleanups.push({ what: 'webhook receiver', run: () => receiver.stop() });
+    await porting.configureWebhooks({ portInTargetUrl: receiver.webhookUrl });
+    report(`Webhook receiver:  ${receiver.webhookUrl} (the sandbox posts its signed webhooks here)`);
+
+    const utilityBillPath = path.join(dataDir, 'demo-utility-bill.pdf');
+    writeFileSync(utilityBillPath, '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+
+    let stopping: Promise<string[]> | null = null;
+    return {
+      settings,
+      log,
+      keys,
+      devServer,
+      codecServer,
+      sandbox,
+      porting,
+      client,
+      worker,
+      receiver,
+      metricsUrl,
+      utilityBillPath,
+      pids: { demo: process.pid, temporal: devServer.process.child.pid },
+      workerStopped,
+      stop: () =>
+        (stopping ??= stopAll().finally(() => {
+          log.close();
+        })),
+    };
+  } catch (err) {
+    log.write('demo', 'error', 'startup failed', { error: err });
+    await stopAll();
+    log.close();
+    throw err;
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(message)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

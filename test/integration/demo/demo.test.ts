@@ -1,0 +1,114 @@
+/**
+ * `npm run demo` end to end, as a child process without a TTY: the whole stack on free ports, the
+ * scenario to its end, no PIN or account number in anything it prints or logs, and no process left
+ * behind. The demo starts its own (persistent) dev server; the run's shared one is not used.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { DEMO_ACCOUNT_NUMBER, DEMO_NUMBERS, DEMO_PIN } from '../../../src/demo/scenario';
+import { isAlive, startDemoProcess } from './demo-process';
+import type { DemoProcess } from './demo-process';
+
+describe('npm run demo (PORTFLOW_DEMO_EXIT=1, no TTY)', () => {
+  let demo: DemoProcess | undefined;
+
+  afterAll(async () => {
+    await demo?.stop('SIGTERM', 10_000);
+    demo?.killLeftovers();
+  });
+
+  it('runs the scenario to its end, prints no PIN or account number, and leaves no process behind', async () => {
+    demo = await startDemoProcess({ PORTFLOW_DEMO_EXIT: '1' });
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([
+      demo.exited,
+      new Promise<number>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`The demo did not exit within 150 s:\n${demo?.stdout()}`)), 150_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    const out = demo.stdout();
+    const err = demo.stderr();
+    if (code !== 0) throw new Error(`The demo exited with ${code}.\n--- stdout ---\n${out}\n--- stderr ---\n${err}`);
+
+    // The stack came up on the ports it was given.
+    expect(out).toContain(`Temporal UI:       http://127.0.0.1:${demo.ports.ui}`);
+    expect(out).toContain(`Codec server:      http://127.0.0.1:${demo.ports.codec}`);
+    expect(out).toMatch(new RegExp(`generated a new local key file ${escape(demo.dataDir)}`));
+    expect(existsSync(path.join(demo.dataDir, 'encryption-keys.json'))).toBe(true);
+    expect(existsSync(path.join(demo.dataDir, 'temporal.sqlite'))).toBe(true);
+
+    // Live progress, as plain changed lines: the order went through the carrier's statuses.
+    for (const status of ['Waiting for Signature', 'Port Submitted', 'Port Pending', 'Port Rejected', 'Completed']) {
+      expect(out).toContain(status);
+    }
+    // The end of the scenario, one line per number.
+    const summary = out.slice(out.indexOf('Scenario finished'));
+    expect(summary).toMatch(
+      /^Scenario finished in \d+ s: order demo-\d{8}-\d{6}-\d{3} Completed \(4 of 5 numbers ported\)/
+    );
+    const lineOf = (n: string) => summary.split('\n').find((l) => l.trim().startsWith(n)) ?? `(no line for ${n})`;
+    for (const n of [DEMO_NUMBERS.portable, DEMO_NUMBERS.pinRequired, DEMO_NUMBERS.mobile]) {
+      expect(lineOf(n)).toMatch(/Completed, ported \d{4}-\d\d-\d\d$/);
+    }
+    expect(lineOf(DEMO_NUMBERS.rejectedOnce)).toMatch(
+      /Completed after resubmission: rejected 22154 .* in KW[0-9a-f]{32}, resubmitted in KW[0-9a-f]{32}, ported /
+    );
+    expect(lineOf(DEMO_NUMBERS.notPortable)).toMatch(/dropped: not portable \(22132 /);
+    // The UI links: the workflow and the search-attribute filtered lists.
+    expect(out).toMatch(
+      new RegExp(`http://127\\.0\\.0\\.1:${demo.ports.ui}/namespaces/default/workflows/portin-demo-`)
+    );
+    expect(out).toContain(`workflows?query=${encodeURIComponent('PortInCustomer = "demo-customer"')}`);
+    expect(out).toContain(`workflows?query=${encodeURIComponent('PortInStatus = "Completed"')}`);
+
+    // Never a PIN or an account number: not on the terminal, not in the log.
+    const log = readFileSync(path.join(demo.dataDir, 'demo.log'), 'utf8');
+    expect(log.split('\n').length).toBeGreaterThan(20);
+    for (const text of [out, err, log]) {
+      expect(text).not.toContain(DEMO_PIN);
+      expect(text).not.toContain(DEMO_ACCOUNT_NUMBER);
+    }
+
+    // Every process it started is gone: those it named, and every one seen below it while it ran.
+    const named = /demo pid (\d+); Temporal dev server pid (\d+)/.exec(out);
+    expect(named).not.toBeNull();
+    expect(Number(named![1])).toBe(demo.child.pid);
+    const seen = demo.seenProcesses();
+    expect(seen.has(Number(named![2]))).toBe(true);
+    expect([...seen.values()].map((p) => p.command)).toContain('temporal');
+    expect([...seen].filter(([, p]) => isAlive(p.key)).map(([pid, p]) => `${pid} ${p.command}`)).toEqual([]);
+  });
+
+  it('refuses to start when a port is taken, naming the port and what it is for, and starts nothing', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const taken = (blocker.address() as net.AddressInfo).port;
+    try {
+      const refused = await startDemoProcess({ PORTFLOW_DEMO_EXIT: '1', PORTFLOW_DEMO_SANDBOX_PORT: String(taken) });
+      const code = await refused.exited;
+      expect(code).toBe(2);
+      expect(refused.stderr()).toContain(
+        `port ${taken}: Twilio sandbox (Porting API emulator) — free it (see \`ss -ltnp 'sport = :${taken}'\`) or set PORTFLOW_DEMO_SANDBOX_PORT`
+      );
+      expect(refused.stderr()).toContain('Nothing was started.');
+      expect([...refused.seenProcesses().values()].map((p) => p.command)).not.toContain('temporal');
+      expect(existsSync(path.join(refused.dataDir, 'temporal.sqlite'))).toBe(false);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('explains an invalid setting by variable name, value and what is allowed', async () => {
+    const refused = await startDemoProcess({ PORTFLOW_DEMO_CLOCK_SCALE: 'fast', PORTFLOW_DEMO_UI_PORT: '70000' });
+    expect(await refused.exited).toBe(2);
+    const err = refused.stderr();
+    expect(err).toContain('Invalid demo settings:');
+    expect(err).toMatch(/PORTFLOW_DEMO_CLOCK_SCALE="fast": expected a number of simulated ms per real ms/);
+    expect(err).toMatch(/PORTFLOW_DEMO_UI_PORT="70000": expected 1–65535/);
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
