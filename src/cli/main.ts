@@ -4,7 +4,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { Client, Connection, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import { loadDataConverter } from '../codec/data-converter';
 import { loadConfig } from '../config';
 import type { PortflowConfig } from '../config';
@@ -146,7 +152,16 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
   } catch (err) {
     if (err instanceof OrderValidationError) out(err.message);
     else if (err instanceof WorkflowUpdateFailedError) out(`Refused: ${err.cause?.message ?? err.message}`);
-    else if (err instanceof CliUsageError) return usageError(out, err.message);
+    else if (err instanceof WorkflowNotFoundError || (err instanceof Error && /already completed/.test(err.message))) {
+      // Updates to a closed workflow come back as "not found": say which it is.
+      const orderId = positionals[0] ?? '';
+      const exists = await client.workflow
+        .getHandle(portInWorkflowId(orderId))
+        .describe()
+        .then(() => true)
+        .catch(() => false);
+      out(exists ? `Order ${orderId} has already ended; nothing was changed.` : `No such order: ${orderId}`);
+    } else if (err instanceof CliUsageError) return usageError(out, err.message);
     else throw err;
     return 1;
   } finally {
