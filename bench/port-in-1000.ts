@@ -40,7 +40,12 @@ async function main(): Promise<void> {
   const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
   const server = await startDevServer({ port: 0, uiPort: false, dbFile: ':memory:' });
-  const sandbox = await startSandbox({ clockScale: 86_400, webhookConcurrency: 16 });
+  // Real time with short carrier delays (see FAST_TIMELINE in the tests): no race with the 7-day rule.
+  const sandbox = await startSandbox({
+    clockScale: 1,
+    webhookConcurrency: 16,
+    timeline: { reviewMs: 200, autoSignMs: 500, carrierResponseMs: 500, portDateMs: 1000 },
+  });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
   const receiver = await startWebhookReceiver({ temporalClient: client, authToken: sandbox.authToken, logger: quiet });

@@ -32,6 +32,11 @@ export interface Timeline {
   expiryMs: number;
   /** Canceling → Canceled. */
   cancelMs: number;
+  /**
+   * When set, the carrier confirms a port date this long after it answers, instead of the requested
+   * target date: rehearsals (and tests) that should not wait for the calendar.
+   */
+  portDateMs?: number;
 }
 
 export const DEFAULT_TIMELINE: Readonly<Timeline> = {
@@ -343,6 +348,8 @@ export class Carrier {
 
   /** The instant a number is expected to port: its FOC date, else the requested target. */
   portDateFor(req: PortInRecord, focAt: number): number {
+    const fixed = this.d.timeline().portDateMs;
+    if (fixed != null) return focAt + fixed;
     const target = targetInstant(req) ?? earliestTarget(req.createdAt);
     // A carrier that answers after the requested date moves the port to the next day.
     return target > focAt ? target : focAt + DAY;

@@ -58,6 +58,7 @@ const settingsSchema = z
         autoSignMs: durations.optional(),
         carrierResponseMs: durations.optional(),
         slowCarrierResponseMs: durations.optional(),
+        portDateMs: durations.optional(),
         expiryMs: durations.optional(),
         cancelMs: durations.optional(),
       })

@@ -14,6 +14,15 @@ import type { TemporalTestContext } from './temporal';
 
 const DAY = 24 * 3600 * 1000;
 
+/** Carrier delays for tests, in (real = simulated) ms. */
+export const FAST_TIMELINE = {
+  reviewMs: 100,
+  autoSignMs: 300,
+  carrierResponseMs: 300,
+  slowCarrierResponseMs: 1500,
+  portDateMs: 400,
+};
+
 /** A tiny valid-looking PDF, written once per process: the bill travels as a path, never as bytes. */
 export function utilityBillPath(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'portflow-bill-'));
@@ -67,7 +76,13 @@ export interface PortflowTestEnv {
 export async function startPortflowEnv(
   options: { sandbox?: SandboxOptions; porting?: PortingClientOptions } = {}
 ): Promise<PortflowTestEnv> {
-  const sandbox = await startSandbox({ clockScale: 86_400, ...options.sandbox });
+  // Real time with short carrier delays: the target date (≥ 7 days ahead) is never overtaken by an
+  // accelerated clock while the order is being prepared, and the port still completes in about a second.
+  const sandbox = await startSandbox({
+    clockScale: 1,
+    ...options.sandbox,
+    timeline: { ...FAST_TIMELINE, ...options.sandbox?.timeline },
+  });
   const porting = new PortingClient({
     apiBaseUrl: sandbox.url,
     documentsBaseUrl: sandbox.url,

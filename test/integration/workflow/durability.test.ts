@@ -42,7 +42,10 @@ describe('exactly once: the sandbox loses the create response after committing i
 describe('continue-as-new with a small threshold', () => {
   let env: PortflowTestEnv;
   beforeAll(async () => {
-    env = await startPortflowEnv({ sandbox: { clockScale: 43_200 } });
+    // A slower carrier: the order must live long enough to outgrow a run.
+    env = await startPortflowEnv({
+      sandbox: { timeline: { autoSignMs: 1000, carrierResponseMs: 2000, portDateMs: 2000 } },
+    });
   });
   afterAll(async () => {
     await env?.close();
@@ -94,7 +97,10 @@ describe('crash: the worker process is killed mid-port and restarted', () => {
   let env: PortflowTestEnv;
   const children: ChildProcess[] = [];
   beforeAll(async () => {
-    env = await startPortflowEnv({ sandbox: { clockScale: 20_000 } });
+    // Slow enough that the kill lands mid-port.
+    env = await startPortflowEnv({
+      sandbox: { timeline: { autoSignMs: 2000, carrierResponseMs: 4000, portDateMs: 4000 } },
+    });
   });
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');

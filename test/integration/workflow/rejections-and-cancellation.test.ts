@@ -106,7 +106,10 @@ describe('rejections, resubmission and cancellation (accelerated sandbox clock)'
 describe('the 72-hour cancel cutoff (real-time sandbox, confirmed port date)', () => {
   let env: PortflowTestEnv;
   beforeAll(async () => {
-    env = await startPortflowEnv({ sandbox: { clockScale: 1, autoSign: false, timeline: { reviewMs: 200 } } });
+    // The carrier never answers by itself here: the test confirms one number's date by hand.
+    env = await startPortflowEnv({
+      sandbox: { autoSign: false, timeline: { reviewMs: 200, carrierResponseMs: 24 * 3600 * 1000 } },
+    });
   });
   afterAll(async () => {
     await env?.close();

@@ -64,7 +64,7 @@ describe('webhook faults give the same final state as clean delivery', () => {
   it('completes the same way with lost, duplicated and reordered webhooks', async () => {
     const runs = await Promise.all(
       (Object.keys(faults) as Mode[]).map(async (mode) => {
-        const env = await startPortflowEnv({ sandbox: { clockScale: 86_400 } });
+        const env = await startPortflowEnv();
         envs.push(env);
         expect(env.sandbox.authToken).toBe('portflow-sandbox-auth-token-0000');
         await env.porting.configureWebhooks({ portInTargetUrl: receiver.webhookUrl, notificationsOf: [] });
