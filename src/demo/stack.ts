@@ -179,7 +179,13 @@ export async function startDemoStack(
         cleanups.push({ what: 'Temporal dev server', run: () => server.stop() });
         return server;
       }),
-      bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundlerLogger }),
+      // The failure converter goes into the bundle (Worker.create does this only when it bundles
+      // itself): without it, workflow failure messages would be stored in plaintext.
+      bundleWorkflowCode({
+        workflowsPath: require.resolve('../workflows'),
+        failureConverterPath: dataConverter.failureConverterPath,
+        logger: quietBundlerLogger,
+      }),
     ]);
     report(`Temporal:          ${devServer.address} (state in ${devServer.dbFile})`);
 
