@@ -1,0 +1,148 @@
+/**
+ * The Temporal UI as a porting console, in a real browser (Debian's Chromium, headless, driven by
+ * playwright-core): the demo runs as a person would start it (no PORTFLOW_DEMO_EXIT), the order is
+ * found by its `PortInStatus` search attribute, and its input — encrypted in history — is readable
+ * in the UI only because the UI calls the codec server. Screenshots go to test-results/browser/, and
+ * also to docs/screenshots/ with PORTFLOW_UPDATE_SCREENSHOTS=1 (`npx tsx scripts/test-browser.ts --update-screenshots`).
+ *
+ * Skips, loudly, when Chromium is not installed: `npx tsx scripts/test-browser.ts` installs it.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { DEMO_NUMBERS } from '../../../src/demo/scenario';
+import { workflowListUiUrl } from '../../../src/starter';
+import { isAlive, projectRoot, startDemoProcess } from '../demo/demo-process';
+import type { DemoProcess } from '../demo/demo-process';
+
+const CHROMIUM = process.env.PORTFLOW_CHROMIUM_PATH || '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+const LAUNCH_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
+const resultsDir = path.join(projectRoot, 'test-results', 'browser');
+const docsDir = path.join(projectRoot, 'docs', 'screenshots');
+const updateDocs = process.env.PORTFLOW_UPDATE_SCREENSHOTS === '1';
+
+if (!hasChromium) {
+  console.warn(
+    [
+      '',
+      '!!! SKIPPED: the Temporal UI browser test (test/integration/browser/ui.test.ts) did NOT run.',
+      `!!! It needs Chromium at ${CHROMIUM}, which is not installed on this machine.`,
+      '!!! Install it and run the test with: npx tsx scripts/test-browser.ts  (apt-get install -y chromium)',
+      '',
+    ].join('\n')
+  );
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(resultsDir, { recursive: true });
+  await page.screenshot({ path: path.join(resultsDir, name) });
+  if (updateDocs) {
+    mkdirSync(docsDir, { recursive: true });
+    await page.screenshot({ path: path.join(docsDir, name) });
+  }
+}
+
+(hasChromium ? describe : describe.skip)('the Temporal UI through the codec server (headless Chromium)', () => {
+  let demo: DemoProcess | undefined;
+  let context: BrowserContext | undefined;
+  let profileDir: string | undefined;
+  let workflowId = '';
+  let uiUrl = '';
+  let codecUrl = '';
+
+  beforeAll(async () => {
+    demo = await startDemoProcess();
+    await demo.waitForLine(/^Everything stays up for the UI/, 150_000);
+    workflowId = /this order: +\S+\/workflows\/(portin-demo-[\w-]+)/.exec(demo.stdout())?.[1] ?? '';
+    expect(workflowId).not.toBe('');
+    uiUrl = `http://127.0.0.1:${demo.ports.ui}`;
+    codecUrl = `http://127.0.0.1:${demo.ports.codec}`;
+    // A fresh profile: no cached UI settings, no earlier codec endpoint.
+    profileDir = mkdtempSync(path.join(os.tmpdir(), 'portflow-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: LAUNCH_ARGS,
+      viewport: { width: 1440, height: 900 },
+    });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    await demo?.stop('SIGTERM', 10_000);
+    demo?.killLeftovers();
+  });
+
+  it('finds the order by PortInStatus and shows its input, decoded by the codec server', async () => {
+    const page = await context!.newPage();
+    const decodes: number[] = [];
+    page.on('response', (response) => {
+      if (response.url().startsWith(`${codecUrl}/decode`)) decodes.push(response.status());
+    });
+
+    // The UI's list URL with a visibility query: the console view of finished demo orders.
+    await page.goto(
+      workflowListUiUrl(uiUrl, 'default', 'PortInStatus = "Completed" AND PortInCustomer = "demo-customer"')
+    );
+    const link = page.getByRole('link', { name: workflowId, exact: true });
+    await link.waitFor({ state: 'visible', timeout: 30_000 });
+    await screenshot(page, 'temporal-ui-list.png');
+
+    await link.click();
+    await page.waitForURL(new RegExp(`/workflows/${workflowId}/`), { timeout: 30_000 });
+    // The input panel shows the order as JSON: only readable once the codec server has decrypted it.
+    await page.getByText('"customerRef": "demo-customer"').first().waitFor({ state: 'visible', timeout: 30_000 });
+    const body = await page.locator('body').innerText();
+    expect(body).toContain(`"phoneNumber": "${DEMO_NUMBERS.portable}"`);
+    expect(body).toContain('"outcome": "completed"');
+    expect(body).not.toContain('binary/encrypted');
+    expect(decodes.length).toBeGreaterThan(0);
+    expect(decodes.every((status) => status === 200)).toBe(true);
+    await screenshot(page, 'temporal-ui-workflow.png');
+    await page.close();
+  });
+
+  it('shows only ciphertext when the codec server cannot be reached', async () => {
+    const page = await context!.newPage();
+    // The browser calls the codec server itself; cut it off for this page only.
+    await page.route(`${codecUrl}/**`, (route) => route.abort('connectionrefused'));
+    await page.goto(`${uiUrl}/namespaces/default/workflows/${workflowId}`);
+    // The UI says so in a banner of the page (the navigation has a hidden copy of the same text).
+    await page
+      .locator('#content')
+      .getByText('Codec Server could not connect')
+      .waitFor({ state: 'visible', timeout: 30_000 });
+    // The input panel still shows the payload: the base64 ciphertext the history holds.
+    await page
+      .getByText(/^"[A-Za-z0-9+/]{60,}/)
+      .first()
+      .waitFor({ state: 'visible', timeout: 30_000 });
+    const body = await page.locator('body').innerText();
+    expect(body).not.toContain('"customerRef"');
+    expect(body).not.toContain(DEMO_NUMBERS.portable);
+    await screenshot(page, 'temporal-ui-without-codec.png');
+    await page.close();
+  });
+
+  it('stops every process it started on SIGINT, as on Ctrl-C', async () => {
+    const code = await demo!.stop('SIGINT', 30_000);
+    expect(code).toBe(0);
+    expect(demo!.stdout()).toMatch(/SIGINT: stopping…\nStopped the Temporal dev server \(pid \d+\) and every service/);
+    expect(
+      [...demo!.seenProcesses()].filter(([, p]) => isAlive(p.key)).map(([pid, p]) => `${pid} ${p.command}`)
+    ).toEqual([]);
+  });
+});
