@@ -14,7 +14,7 @@ import { startSandbox } from '../../../src/sandbox';
 import { getPortInStatus, resubmitRejected, startPortIn, waitForPortIn } from '../../../src/starter';
 import { PortingClient } from '../../../src/twilio/client';
 import { createPortflowWorker, installRuntime } from '../../../src/worker';
-import { buildOrder, eventually } from '../../helpers/portflow-env';
+import { buildOrder, eventually, FAST_TIMELINE } from '../../helpers/portflow-env';
 
 const DAY = 86_400_000;
 
@@ -27,7 +27,8 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   installRuntime(config);
 
-  const sandbox = await startSandbox({ clockScale: 86_400 });
+  // Real time with short carrier delays (as startPortflowEnv): no race with the 7-day target-date rule.
+  const sandbox = await startSandbox({ clockScale: 1, timeline: FAST_TIMELINE });
   const porting = new PortingClient({
     apiBaseUrl: sandbox.url,
     documentsBaseUrl: sandbox.url,

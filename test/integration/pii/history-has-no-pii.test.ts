@@ -24,7 +24,7 @@ import { getPortInStatus, resubmitRejected, startPortIn, waitForPortIn } from '.
 import { PortingClient } from '../../../src/twilio/client';
 import { createPortflowWorker } from '../../../src/worker';
 import { portInStatusQuery, portInWorkflowId } from '../../../src/workflows/messages';
-import { buildOrder, eventually } from '../../helpers/portflow-env';
+import { buildOrder, eventually, FAST_TIMELINE } from '../../helpers/portflow-env';
 import { connectTemporal, devServerAddress, uniqueTaskQueue } from '../../helpers/temporal';
 import type { TemporalTestContext } from '../../helpers/temporal';
 
@@ -119,7 +119,8 @@ describe('no PII in Temporal history with the encrypting data converter', () => 
   beforeAll(async () => {
     keyring = new Keyring(new Map([['pii-test', randomBytes(32)]]), 'pii-test');
     const dataConverter = await createDataConverter(keyring);
-    sandbox = await startSandbox({ clockScale: 86_400 });
+    // Real time with short carrier delays (as startPortflowEnv): no race with the 7-day target-date rule.
+    sandbox = await startSandbox({ clockScale: 1, timeline: FAST_TIMELINE });
     porting = new PortingClient({
       apiBaseUrl: sandbox.url,
       documentsBaseUrl: sandbox.url,
