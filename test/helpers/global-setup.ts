@@ -11,7 +11,13 @@ import { startDevServer } from '../../src/temporal-server/dev-server';
 export default async function globalSetup(): Promise<void> {
   const [server, bundle] = await Promise.all([
     startDevServer({ port: 0, uiPort: false, dbFile: ':memory:' }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('./all-workflows'), logger: quietLogger }),
+    // The failure converter is bundled as production bundles it (a prebuilt bundle ignores the
+    // worker's failureConverterPath): failure messages are encoded payloads, encrypted with a codec.
+    bundleWorkflowCode({
+      workflowsPath: require.resolve('./all-workflows'),
+      failureConverterPath: require.resolve('../../src/codec/failure-converter'),
+      logger: quietLogger,
+    }),
   ]);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'portflow-test-'));
   const codePath = path.join(dir, 'workflow-bundle.js');
