@@ -5,9 +5,11 @@
  */
 import {
   ApplicationFailure,
+  CancellationScope,
   allHandlersFinished,
   condition,
   continueAsNew,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
@@ -264,112 +266,6 @@ export async function portInWorkflow(input: PortInWorkflowInput): Promise<PortIn
       : iso(earliest).slice(0, 10);
   }
 
-  // ----- search attributes --------------------------------------------------------------------
-
-  let published = { status: '', pending: -1, sids: '' };
-  function publish(): void {
-    const status = orderStatus(state);
-    const pending = pendingCount(state);
-    const sids = Object.keys(state.requests);
-    if (status === published.status && pending === published.pending && sids.join(',') === published.sids) return;
-    upsertSearchAttributes([
-      { key: PortInStatus, value: status },
-      { key: PortInNumbersPending, value: pending },
-      ...(sids.join(',') !== published.sids ? [{ key: PortInRequestSids, value: sids }] : []),
-    ]);
-    published = { status, pending, sids: sids.join(',') };
-  }
-
-  if (!input.resume) {
-    upsertSearchAttributes([
-      { key: PortInCustomer, value: order.customerRef },
-      { key: PortInTargetDate, value: new Date(`${order.targetPortInDate}T00:00:00Z`) },
-    ]);
-  } else {
-    published = {
-      status: orderStatus(state),
-      pending: pendingCount(state),
-      sids: Object.keys(state.requests).join(','),
-    };
-  }
-  publish();
-
-  // ----- step 1: portability ------------------------------------------------------------------
-
-  let verdicts: PortabilityVerdict[] = [];
-  if (state.phase === 'checking_portability') {
-    verdicts = await checkAllPortability(order, opts.portabilityBatchSize, opts.portabilityConcurrency);
-    const beforePortability = state;
-    state = recordPortability(
-      state,
-      verdicts.map((v) => ({ phoneNumber: v.phoneNumber, portable: v.portable, code: v.code, reason: v.reason })),
-      iso(now())
-    );
-    recordNumberChanges(beforePortability, state);
-    const pins = new Map(order.phoneNumbers.map((n) => [n.phoneNumber, n.pin]));
-    const missingPin = verdicts.filter(
-      (v) =>
-        v.portable &&
-        v.pinAndAccountNumberRequired &&
-        (!pins.get(v.phoneNumber) || !order.losingCarrierInformation.accountNumber)
-    );
-    if (missingPin.length > 0) {
-      const numbers = missingPin.map((v) => v.phoneNumber).join(', ');
-      const message =
-        `The losing carrier requires a PIN and an account number for ${numbers}, and the order lacks ` +
-        `${order.losingCarrierInformation.accountNumber ? 'their PINs' : 'the account number or PINs'}. ` +
-        'Nothing was created; start the order again with them.';
-      state = {
-        ...setPhase(state, 'failed', iso(now()), message),
-        failure: { type: 'PinAndAccountNumberRequired', message },
-      };
-      publish();
-      recordOrderOutcome('failed');
-      throw ApplicationFailure.nonRetryable(message, 'PinAndAccountNumberRequired', {
-        phoneNumbers: missingPin.map((v) => v.phoneNumber),
-      });
-    }
-    if (!verdicts.some((v) => v.portable)) {
-      state = setPhase(state, 'canceled', iso(now()), 'No number of the order is portable; nothing was created');
-      publish();
-      return result(state);
-    }
-    state = setPhase(state, 'uploading_bill', iso(now()), 'Portability checked');
-    publish();
-  }
-
-  // ----- step 2: the utility bill ---------------------------------------------------------------
-
-  if (state.phase === 'uploading_bill') {
-    const bill = order.utilityBill;
-    const documentSid =
-      'documentSid' in bill
-        ? bill.documentSid
-        : await quick.uploadUtilityBill({
-            path: bill.path,
-            friendlyName: bill.friendlyName ?? `Utility bill for ${order.orderId}`,
-            mimeType: bill.mimeType,
-          });
-    state = setPhase({ ...state, documentSids: [documentSid] }, 'creating_requests', iso(now()), 'Utility bill ready');
-    publish();
-  }
-
-  // ----- step 3: the request(s), exactly once -------------------------------------------------
-
-  if (state.phase === 'creating_requests') {
-    const portable = order.phoneNumbers.filter((n) => state.numbers[n.phoneNumber]?.status === 'checking');
-    for (let i = 0; i < portable.length; i += MAX_NUMBERS_PER_REQUEST) {
-      await createRequest(portable.slice(i, i + MAX_NUMBERS_PER_REQUEST), {}, null, verdicts);
-    }
-    state = setPhase(
-      state,
-      'porting',
-      iso(now()),
-      `Waiting for the losing carrier (${Object.keys(state.requests).length} request(s))`
-    );
-    publish();
-  }
-
   async function createRequest(
     numbers: Array<{ phoneNumber: string; pin?: string }>,
     overrides: { losingCarrierInformation?: LosingCarrierInput; targetPortInDate?: string },
@@ -406,34 +302,186 @@ export async function portInWorkflow(input: PortInWorkflowInput): Promise<PortIn
     return created.portInRequestSid;
   }
 
-  // ----- steps 4–9: follow the carrier until every number has ended ----------------------------
+  // ----- search attributes --------------------------------------------------------------------
 
-  while (state.phase === 'porting' && !allNumbersSettled(state)) {
-    if (shouldContinueAsNew()) {
-      await condition(allHandlersFinished);
-      state = { ...state, counters: { ...state.counters, runs: state.counters.runs + 1 } };
-      log.info('Continuing as new', { orderId: order.orderId, historyLength: workflowInfo().historyLength });
-      await continueAsNew<typeof portInWorkflow>({ order, resume: state });
-    }
-    const wakeAt = nextWakeAt();
-    dirty = false;
-    await condition(() => dirty || allNumbersSettled(state) || shouldContinueAsNew(), Math.max(1, wakeAt - now()));
-    await lock.run(async () => {
-      if (now() >= nextReconcileAt) await reconcile();
-      await expireUnsignedRequests();
-      await applyAutoCancelPolicy();
-    });
-    publish();
+  let published = { status: '', pending: -1, sids: '' };
+  function publish(): void {
+    const status = orderStatus(state);
+    const pending = pendingCount(state);
+    const sids = Object.keys(state.requests);
+    if (status === published.status && pending === published.pending && sids.join(',') === published.sids) return;
+    upsertSearchAttributes([
+      { key: PortInStatus, value: status },
+      { key: PortInNumbersPending, value: pending },
+      ...(sids.join(',') !== published.sids ? [{ key: PortInRequestSids, value: sids }] : []),
+    ]);
+    published = { status, pending, sids: sids.join(',') };
   }
 
-  if (state.phase === 'porting') {
-    state = setPhase(state, finalPhase(state), iso(now()), `Order ${finalPhase(state)}`);
+  if (!input.resume) {
+    upsertSearchAttributes([
+      { key: PortInCustomer, value: order.customerRef },
+      { key: PortInTargetDate, value: new Date(`${order.targetPortInDate}T00:00:00Z`) },
+    ]);
+  } else {
+    published = {
+      status: orderStatus(state),
+      pending: pendingCount(state),
+      sids: Object.keys(state.requests).join(','),
+    };
   }
   publish();
-  await condition(allHandlersFinished);
-  return result(state);
+
+  try {
+    return await runSteps();
+  } catch (err) {
+    if (isCancellation(err)) await cancelAtTwilio();
+    throw err;
+  }
+
+  /** Steps 1 to 9, in order; a resumed run (continue-as-new) skips what its state says is done. */
+  async function runSteps(): Promise<PortInResult> {
+    // ----- step 1: portability ------------------------------------------------------------------
+
+    let verdicts: PortabilityVerdict[] = [];
+    if (state.phase === 'checking_portability') {
+      verdicts = await checkAllPortability(order, opts.portabilityBatchSize, opts.portabilityConcurrency);
+      const beforePortability = state;
+      state = recordPortability(
+        state,
+        verdicts.map((v) => ({ phoneNumber: v.phoneNumber, portable: v.portable, code: v.code, reason: v.reason })),
+        iso(now())
+      );
+      recordNumberChanges(beforePortability, state);
+      const pins = new Map(order.phoneNumbers.map((n) => [n.phoneNumber, n.pin]));
+      const missingPin = verdicts.filter(
+        (v) =>
+          v.portable &&
+          v.pinAndAccountNumberRequired &&
+          (!pins.get(v.phoneNumber) || !order.losingCarrierInformation.accountNumber)
+      );
+      if (missingPin.length > 0) {
+        const numbers = missingPin.map((v) => v.phoneNumber).join(', ');
+        const message =
+          `The losing carrier requires a PIN and an account number for ${numbers}, and the order lacks ` +
+          `${order.losingCarrierInformation.accountNumber ? 'their PINs' : 'the account number or PINs'}. ` +
+          'Nothing was created; start the order again with them.';
+        state = {
+          ...setPhase(state, 'failed', iso(now()), message),
+          failure: { type: 'PinAndAccountNumberRequired', message },
+        };
+        publish();
+        recordOrderOutcome('failed');
+        throw ApplicationFailure.nonRetryable(message, 'PinAndAccountNumberRequired', {
+          phoneNumbers: missingPin.map((v) => v.phoneNumber),
+        });
+      }
+      if (!verdicts.some((v) => v.portable)) {
+        state = setPhase(state, 'canceled', iso(now()), 'No number of the order is portable; nothing was created');
+        publish();
+        return result(state);
+      }
+      state = setPhase(state, 'uploading_bill', iso(now()), 'Portability checked');
+      publish();
+    }
+
+    // ----- step 2: the utility bill ---------------------------------------------------------------
+
+    if (state.phase === 'uploading_bill') {
+      const bill = order.utilityBill;
+      const documentSid =
+        'documentSid' in bill
+          ? bill.documentSid
+          : await quick.uploadUtilityBill({
+              path: bill.path,
+              friendlyName: bill.friendlyName ?? `Utility bill for ${order.orderId}`,
+              mimeType: bill.mimeType,
+            });
+      state = setPhase(
+        { ...state, documentSids: [documentSid] },
+        'creating_requests',
+        iso(now()),
+        'Utility bill ready'
+      );
+      publish();
+    }
+
+    // ----- step 3: the request(s), exactly once -------------------------------------------------
+
+    if (state.phase === 'creating_requests') {
+      const portable = order.phoneNumbers.filter((n) => state.numbers[n.phoneNumber]?.status === 'checking');
+      for (let i = 0; i < portable.length; i += MAX_NUMBERS_PER_REQUEST) {
+        await createRequest(portable.slice(i, i + MAX_NUMBERS_PER_REQUEST), {}, null, verdicts);
+      }
+      state = setPhase(
+        state,
+        'porting',
+        iso(now()),
+        `Waiting for the losing carrier (${Object.keys(state.requests).length} request(s))`
+      );
+      publish();
+    }
+
+    // ----- steps 4–9: follow the carrier until every number has ended ----------------------------
+
+    while (state.phase === 'porting' && !allNumbersSettled(state)) {
+      if (shouldContinueAsNew()) {
+        await condition(allHandlersFinished);
+        state = { ...state, counters: { ...state.counters, runs: state.counters.runs + 1 } };
+        log.info('Continuing as new', { orderId: order.orderId, historyLength: workflowInfo().historyLength });
+        await continueAsNew<typeof portInWorkflow>({ order, resume: state });
+      }
+      const wakeAt = nextWakeAt();
+      dirty = false;
+      await condition(() => dirty || allNumbersSettled(state) || shouldContinueAsNew(), Math.max(1, wakeAt - now()));
+      await lock.run(async () => {
+        if (now() >= nextReconcileAt) await reconcile();
+        await expireUnsignedRequests();
+        await applyAutoCancelPolicy();
+      });
+      publish();
+    }
+
+    if (state.phase === 'porting') {
+      state = setPhase(state, finalPhase(state), iso(now()), `Order ${finalPhase(state)}`);
+    }
+    publish();
+    await condition(allHandlersFinished);
+    return result(state);
+  }
 
   // ----- helpers that need the workflow's scope -----------------------------------------------
+
+  /**
+   * The workflow itself was canceled (the UI's "Request Cancellation", `handle.cancel()`): the
+   * operator means the port-in, so cancel its open requests at Twilio too before ending as canceled.
+   * Runs outside the canceled scope; a request Twilio refuses to cancel (72-hour rule) is noted.
+   */
+  async function cancelAtTwilio(): Promise<void> {
+    await CancellationScope.nonCancellable(async () => {
+      const open = Object.values(state.requests).filter((r) => !terminalRequestStatuses.has(r.status));
+      for (const r of open) {
+        try {
+          await quick.cancelPortInRequest({ portInRequestSid: r.sid });
+          apply(operatorRequestEvent(r.sid, PortInRequestStatus.CANCELING, 'Canceling'));
+        } catch (err) {
+          state = note(state, {
+            at: iso(now()),
+            kind: 'operator',
+            message: `Could not cancel the request at Twilio: ${err instanceof Error ? err.message : String(err)}`,
+            requestSid: r.sid,
+          });
+        }
+      }
+      state = setPhase(
+        state,
+        'canceled',
+        iso(now()),
+        `Workflow canceled by an operator; ${open.length} open request(s) canceled at Twilio`
+      );
+      publish();
+    });
+  }
 
   function shouldContinueAsNew(): boolean {
     const info = workflowInfo();

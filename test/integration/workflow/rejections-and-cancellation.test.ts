@@ -1,5 +1,5 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import {
   cancelPhoneNumbers,
   cancelPortIn,
@@ -100,6 +100,42 @@ describe('rejections, resubmission and cancellation (accelerated sandbox clock)'
     } finally {
       env.sandbox.settings({ autoSign: true });
     }
+  });
+});
+
+describe('canceling the workflow itself (the UI\'s "Request Cancellation")', () => {
+  let env: PortflowTestEnv;
+  beforeAll(async () => {
+    env = await startPortflowEnv({ sandbox: { autoSign: false } });
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('cancels the open request at Twilio too, and ends as canceled', async () => {
+    const order = buildOrder(env.sandbox, ['+14155551111', '+14155551112']);
+    const worker = await env.newWorker();
+    const { failure, view } = await worker.runUntil(async () => {
+      const { handle } = await startPortIn(env.client, order, {
+        taskQueue: env.taskQueue,
+        now: env.sandbox.clock.now(),
+      });
+      await eventually(async () =>
+        (await getPortInStatus(env.client, order.orderId)).requestSids.length ? true : undefined
+      );
+      await handle.cancel();
+      const failure = await handle.result().catch((e: unknown) => e);
+      return { failure, view: await getPortInStatus(env.client, order.orderId) };
+    });
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect((failure as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect(view.phase).toBe('canceled');
+    expect(view.timeline.at(-1)?.message).toMatch(
+      /Workflow canceled by an operator; 1 open request\(s\) canceled at Twilio/
+    );
+    const [request] = env.sandbox.portIns();
+    expect(request?.port_in_request_sid).toBe(view.requestSids[0]);
+    expect(String(request?.port_in_request_status).toLowerCase()).toMatch(/cancel/);
   });
 });
 
