@@ -11,7 +11,6 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { Worker } from '@temporalio/worker';
 import { createDataConverter } from '../../../src/codec/data-converter';
 import { ENCODING_ENCRYPTED, EncryptionCodec } from '../../../src/codec/encryption-codec';
@@ -25,18 +24,10 @@ import { PortingClient } from '../../../src/twilio/client';
 import { createPortflowWorker } from '../../../src/worker';
 import { portInStatusQuery, portInWorkflowId } from '../../../src/workflows/messages';
 import { buildOrder, eventually, FAST_TIMELINE } from '../../helpers/portflow-env';
-import { connectTemporal, devServerAddress, uniqueTaskQueue } from '../../helpers/temporal';
+import { connectTemporal, devServerAddress, uniqueTaskQueue, workflowBundle } from '../../helpers/temporal';
 import type { TemporalTestContext } from '../../helpers/temporal';
 
 const DAY = 86_400_000;
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 // Distinctive values, so that finding one anywhere can only mean a leak.
 const PIN = '90817263';
@@ -130,20 +121,14 @@ describe('no PII in Temporal history with the encrypting data converter', () => 
     });
     t = await connectTemporal(devServerAddress(), { dataConverter });
     plain = new Client({ connection: t.connection, namespace: 'default' });
-    // The run's shared bundle is made without our failure converter, and a worker given a prebuilt
-    // bundle cannot add it (Worker.create adds it only when it bundles itself): bundle as it does.
-    const bundle = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../../../src/workflows'),
-      failureConverterPath: dataConverter.failureConverterPath,
-      logger: quietLogger,
-    });
     // A worker runs once: each test makes its own, on the same queue, with the encrypting converter.
     newWorker = () =>
       createPortflowWorker({
         connection: t.nativeConnection,
         taskQueue,
         porting,
-        workflowBundle: { code: bundle.code },
+        // The run's shared bundle carries the encoding failure converter (test/helpers/global-setup.ts).
+        workflowBundle: workflowBundle(),
         dataConverter,
       });
   });
