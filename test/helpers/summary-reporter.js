@@ -1,4 +1,4 @@
-// Writes jest's own totals to test-results/summary.json so .ci/run can print `N passed, N failed`.
+// Writes jest's own totals (not `success`: jest settles it only after the reporters have run) to test-results/summary.json so .ci/run can print `N passed, N failed`.
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -13,7 +13,6 @@ class SummaryReporter {
       total: results.numTotalTests,
       failedSuites: results.numFailedTestSuites,
       runtimeErrorSuites: results.numRuntimeErrorTestSuites,
-      success: results.success,
     };
     fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary, null, 2));
   }
