@@ -20,7 +20,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import { signJsonWebhook } from '../src/sandbox/signature';
 import { PortInRequestSids } from '../src/search-attributes';
 import { startDevServer } from '../src/temporal-server/dev-server';
@@ -222,7 +223,7 @@ interface ReceiverProcess {
 }
 
 async function receiverInProcess(address: string): Promise<ReceiverProcess> {
-  const connection = await Connection.connect({ address });
+  const connection = await NativeConnection.connect({ address });
   const receiver = await startWebhookReceiver({
     temporalClient: new Client({ connection }),
     authToken: AUTH_TOKEN,
@@ -397,7 +398,7 @@ export async function runWebhooksBench(options: WebhooksBenchOptions): Promise<W
   let server: DevServerHandle | null = null;
   const address =
     options.address ?? (server = await startDevServer({ port: 0, uiPort: false, dbFile: ':memory:' })).address;
-  const connection = await Connection.connect({ address });
+  const connection = await NativeConnection.connect({ address });
   const client = new Client({ connection });
   const receiver = options.inProcess ? await receiverInProcess(address) : await receiverInChild(address);
   cpuPids = { receiver: receiver.pid, temporal: server?.process.child.pid };

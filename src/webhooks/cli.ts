@@ -4,6 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import type { ConnectionLike } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import { loadDataConverter } from '../codec/data-converter';
 import { ConfigError, loadConfig } from '../config';
 import type { PortflowConfig } from '../config';
@@ -241,11 +243,39 @@ const untilSignal = () =>
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
 
+/**
+ * The SDK's native (Rust) connection carries a signal for about two thirds of the CPU the JS gRPC
+ * client needs (bench/webhooks.ts), which is what a 1,000-number burst is bound by. It needs
+ * Temporal up to connect, so when Temporal is down at start the receiver falls back to a lazy JS
+ * connection: it still starts, and /readyz and 503s say so until Temporal is back.
+ */
+async function connectForSignals(address: string, io: CliIo): Promise<ConnectionLike & { close(): Promise<void> }> {
+  const native = NativeConnection.connect({ address });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      native,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timed out after 5 s')), 5000);
+      }),
+    ]);
+  } catch (err) {
+    // A connect that succeeds after we gave up must not keep the process alive.
+    native.then((c) => c.close()).catch(() => undefined);
+    io.out(
+      `portflow webhooks: Temporal at ${address} is not reachable yet (${err instanceof Error ? err.message : String(err)}); ` +
+        'starting with a lazy connection'
+    );
+    return Connection.lazy({ address });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function serve(config: PortflowConfig, io: CliIo): Promise<number> {
   // Signals must be encrypted exactly as the worker expects them.
   const dataConverter = await loadDataConverter(config);
-  // Lazy: the receiver starts even while Temporal is down; /readyz and 503s say so until it is back.
-  const connection = Connection.lazy({ address: config.temporal.address });
+  const connection = await connectForSignals(config.temporal.address, io);
   const temporalClient = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
   const receiver = await startWebhookReceiver({
     temporalClient,
