@@ -52,20 +52,26 @@ const numberAliases: Record<string, PhoneNumberStatus> = {
   cancelled: PhoneNumberStatus.CANCELED,
 };
 
-export function normalizeRequestStatus(raw: string | null | undefined): PortInRequestStatus {
-  if (raw == null) return PortInRequestStatus.UNKNOWN;
+/** `raw` as one of `statuses` (directly or through an alias), else `unknown`. */
+function normalizeTo<S extends string>(
+  raw: string | null | undefined,
+  statuses: Record<string, S>,
+  aliases: Record<string, S>,
+  unknown: S
+): S {
+  if (raw == null) return unknown;
   const key = statusKey(raw);
-  const known = Object.values(PortInRequestStatus) as string[];
-  if (known.includes(key)) return key as PortInRequestStatus;
-  return requestAliases[key] ?? PortInRequestStatus.UNKNOWN;
+  const known = Object.values(statuses) as string[];
+  if (known.includes(key)) return key as S;
+  return aliases[key] ?? unknown;
+}
+
+export function normalizeRequestStatus(raw: string | null | undefined): PortInRequestStatus {
+  return normalizeTo(raw, PortInRequestStatus, requestAliases, PortInRequestStatus.UNKNOWN);
 }
 
 export function normalizeNumberStatus(raw: string | null | undefined): PhoneNumberStatus {
-  if (raw == null) return PhoneNumberStatus.UNKNOWN;
-  const key = statusKey(raw);
-  const known = Object.values(PhoneNumberStatus) as string[];
-  if (known.includes(key)) return key as PhoneNumberStatus;
-  return numberAliases[key] ?? PhoneNumberStatus.UNKNOWN;
+  return normalizeTo(raw, PhoneNumberStatus, numberAliases, PhoneNumberStatus.UNKNOWN);
 }
 
 /** The 13 porting webhook event names (union of the docs table and the OpenAPI example). */
