@@ -31,6 +31,18 @@ export function utilityBillPath(): string {
   return file;
 }
 
+/** A Twilio client for this sandbox (its URL serves both hosts; its credentials). */
+export function sandboxPortingClient(sandbox: SandboxHandle, overrides: PortingClientOptions = {}): PortingClient {
+  return new PortingClient({
+    apiBaseUrl: sandbox.url,
+    documentsBaseUrl: sandbox.url,
+    accountSid: sandbox.accountSid,
+    authToken: sandbox.authToken,
+    timeoutMs: 5000,
+    ...overrides,
+  });
+}
+
 let orderCounter = 0;
 
 /** An order for the given numbers, valid against the sandbox's clock. */
@@ -83,14 +95,7 @@ export async function startPortflowEnv(
     ...options.sandbox,
     timeline: { ...FAST_TIMELINE, ...options.sandbox?.timeline },
   });
-  const porting = new PortingClient({
-    apiBaseUrl: sandbox.url,
-    documentsBaseUrl: sandbox.url,
-    accountSid: sandbox.accountSid,
-    authToken: sandbox.authToken,
-    timeoutMs: 5000,
-    ...options.porting,
-  });
+  const porting = sandboxPortingClient(sandbox, options.porting);
   const temporal = await connectTemporal();
   const taskQueue = uniqueTaskQueue('portin');
   return {

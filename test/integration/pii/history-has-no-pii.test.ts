@@ -20,10 +20,10 @@ import { startSandbox } from '../../../src/sandbox';
 import { PortInCustomer } from '../../../src/search-attributes';
 import type { SandboxHandle } from '../../../src/sandbox';
 import { getPortInStatus, resubmitRejected, startPortIn, waitForPortIn } from '../../../src/starter';
-import { PortingClient } from '../../../src/twilio/client';
+import type { PortingClient } from '../../../src/twilio/client';
 import { createPortflowWorker } from '../../../src/worker';
 import { portInStatusQuery, portInWorkflowId } from '../../../src/workflows/messages';
-import { buildOrder, eventually, FAST_TIMELINE } from '../../helpers/portflow-env';
+import { buildOrder, eventually, FAST_TIMELINE, sandboxPortingClient } from '../../helpers/portflow-env';
 import { connectTemporal, devServerAddress, uniqueTaskQueue, workflowBundle } from '../../helpers/temporal';
 import type { TemporalTestContext } from '../../helpers/temporal';
 
@@ -112,13 +112,7 @@ describe('no PII in Temporal history with the encrypting data converter', () => 
     const dataConverter = await createDataConverter(keyring);
     // Real time with short carrier delays (as startPortflowEnv): no race with the 7-day target-date rule.
     sandbox = await startSandbox({ clockScale: 1, timeline: FAST_TIMELINE });
-    porting = new PortingClient({
-      apiBaseUrl: sandbox.url,
-      documentsBaseUrl: sandbox.url,
-      accountSid: sandbox.accountSid,
-      authToken: sandbox.authToken,
-      timeoutMs: 5000,
-    });
+    porting = sandboxPortingClient(sandbox);
     t = await connectTemporal(devServerAddress(), { dataConverter });
     plain = new Client({ connection: t.connection, namespace: 'default' });
     // A worker runs once: each test makes its own, on the same queue, with the encrypting converter.

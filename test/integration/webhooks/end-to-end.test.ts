@@ -6,10 +6,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sandboxPortingClient } from '../../helpers/portflow-env';
 import { startSandbox } from '../../../src/sandbox';
 import type { SandboxHandle } from '../../../src/sandbox';
 import { startPortIn, waitForPortIn } from '../../../src/starter';
-import { PortingClient } from '../../../src/twilio/client';
+import type { PortingClient } from '../../../src/twilio/client';
 import { startWebhookReceiver } from '../../../src/webhooks';
 import type { WebhookReceiverHandle } from '../../../src/webhooks';
 import { createPortflowWorker } from '../../../src/worker';
@@ -28,13 +29,7 @@ describe('sandbox webhooks through the receiver to portInWorkflow', () => {
     t = await connectTemporal();
     // Real time until the request exists (the 7-day rule is checked against this clock), then fast.
     sandbox = await startSandbox({ port: 0, clockScale: 1 });
-    porting = new PortingClient({
-      apiBaseUrl: sandbox.url,
-      documentsBaseUrl: sandbox.url,
-      accountSid: sandbox.accountSid,
-      authToken: sandbox.authToken,
-      timeoutMs: 5000,
-    });
+    porting = sandboxPortingClient(sandbox);
     receiver = await startWebhookReceiver({
       temporalClient: t.client,
       authToken: sandbox.authToken,

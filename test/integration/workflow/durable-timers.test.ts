@@ -8,10 +8,10 @@ import { Worker } from '@temporalio/worker';
 import { startSandbox } from '../../../src/sandbox';
 import type { SandboxHandle } from '../../../src/sandbox';
 import { cancelPhoneNumbers, getPortInStatus, portInHandle, startPortIn, waitForPortIn } from '../../../src/starter';
-import { PortingClient } from '../../../src/twilio/client';
+import type { PortingClient } from '../../../src/twilio/client';
 import { createActivities } from '../../../src/activities';
 import { recordHistory } from '../../replay/record';
-import { buildOrder } from '../../helpers/portflow-env';
+import { buildOrder, sandboxPortingClient } from '../../helpers/portflow-env';
 import { uniqueTaskQueue, workflowBundle } from '../../helpers/temporal';
 import { startTimeSkippingEnv } from '../../helpers/time-skipping';
 import type { TimeSkippingEnv } from '../../helpers/time-skipping';
@@ -35,12 +35,7 @@ function timeSkippingSuite(
     beforeAll(async () => {
       ts = await startTimeSkippingEnv();
       sandbox = await startSandbox({ clockScale: 1, autoSign: false, timeline: { reviewMs: 1 } });
-      porting = new PortingClient({
-        apiBaseUrl: sandbox.url,
-        documentsBaseUrl: sandbox.url,
-        accountSid: sandbox.accountSid,
-        authToken: sandbox.authToken,
-      });
+      porting = sandboxPortingClient(sandbox);
       worker = await Worker.create({
         connection: ts.env.nativeConnection,
         taskQueue,
