@@ -157,13 +157,13 @@ export async function portInWorkflow(input: PortInWorkflowInput): Promise<PortIn
       lock.run(async (): Promise<CancelPortInResult> => {
         // Re-checked inside the lock: an earlier update may have changed things since validation.
         assertCancelable(state, activeNumbers(state), now());
-        const open = Object.values(state.requests).filter((r) => !terminalRequestStatuses.has(r.status));
+        const open = openRequests();
         for (const r of open) {
           await quick.cancelPortInRequest({ portInRequestSid: r.sid });
-          apply(operatorRequestEvent(r.sid, PortInRequestStatus.CANCELING, 'Canceling'));
+          apply(cancelingRequestEvent(r.sid));
           for (const phoneNumber of r.phoneNumbers) {
             const n = state.numbers[phoneNumber];
-            if (n && n.requestSid === r.sid && !isNumberTerminal(n)) apply(operatorNumberEvent(n, 'canceling'));
+            if (n && n.requestSid === r.sid && !isNumberTerminal(n)) apply(cancelingNumberEvent(n));
           }
         }
         state = note(state, {
@@ -227,7 +227,7 @@ export async function portInWorkflow(input: PortInWorkflowInput): Promise<PortIn
         portInRequestSid,
         phoneNumberSids: group.flatMap((n) => (n.phoneNumberSid ? [n.phoneNumberSid] : [])),
       });
-      for (const n of group) apply(operatorNumberEvent(state.numbers[n.phoneNumber]!, 'canceling'));
+      for (const n of group) apply(cancelingNumberEvent(state.numbers[n.phoneNumber]!));
     }
   }
 
@@ -459,11 +459,11 @@ export async function portInWorkflow(input: PortInWorkflowInput): Promise<PortIn
    */
   async function cancelAtTwilio(): Promise<void> {
     await CancellationScope.nonCancellable(async () => {
-      const open = Object.values(state.requests).filter((r) => !terminalRequestStatuses.has(r.status));
+      const open = openRequests();
       for (const r of open) {
         try {
           await quick.cancelPortInRequest({ portInRequestSid: r.sid });
-          apply(operatorRequestEvent(r.sid, PortInRequestStatus.CANCELING, 'Canceling'));
+          apply(cancelingRequestEvent(r.sid));
         } catch (err) {
           state = note(state, {
             at: iso(now()),
@@ -481,6 +481,10 @@ export async function portInWorkflow(input: PortInWorkflowInput): Promise<PortIn
       );
       publish();
     });
+  }
+
+  function openRequests() {
+    return Object.values(state.requests).filter((r) => !terminalRequestStatuses.has(r.status));
   }
 
   function shouldContinueAsNew(): boolean {
@@ -587,11 +591,20 @@ export async function portInWorkflow(input: PortInWorkflowInput): Promise<PortIn
 
 // ----- pure helpers ---------------------------------------------------------------------------
 
-function operatorRequestEvent(sid: string, status: PortInRequestStatus, rawStatus: string): PortingEvent {
-  return { source: 'operator', eventName: null, level: 'request', portInRequestSid: sid, status, rawStatus };
+/** What the workflow records once Twilio accepted a cancellation of a request (Twilio then confirms it). */
+function cancelingRequestEvent(sid: string): PortingEvent {
+  return {
+    source: 'operator',
+    eventName: null,
+    level: 'request',
+    portInRequestSid: sid,
+    status: PortInRequestStatus.CANCELING,
+    rawStatus: 'Canceling',
+  };
 }
 
-function operatorNumberEvent(n: NumberState, status: 'canceling'): PortingEvent {
+/** The same for one number. */
+function cancelingNumberEvent(n: NumberState): PortingEvent {
   return {
     source: 'operator',
     eventName: null,
@@ -599,7 +612,7 @@ function operatorNumberEvent(n: NumberState, status: 'canceling'): PortingEvent 
     portInRequestSid: n.requestSid!,
     phoneNumber: n.phoneNumber,
     phoneNumberSid: n.phoneNumberSid,
-    status: status === 'canceling' ? PhoneNumberStatus.CANCELING : PhoneNumberStatus.UNKNOWN,
+    status: PhoneNumberStatus.CANCELING,
     rawStatus: 'Canceling',
   };
 }
