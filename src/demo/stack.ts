@@ -25,6 +25,8 @@ import type { WebhookReceiverHandle } from '../webhooks';
 import { createPortflowWorker } from '../worker';
 import { DemoLogFile } from './log-file';
 import type { DemoSettings } from './settings';
+import { runCleanups } from './stop-sequence';
+import type { CleanupStep } from './stop-sequence';
 
 /** Where the demo's encryption keys came from. */
 export interface DemoKeys {
@@ -111,20 +113,8 @@ export async function startDemoStack(
   const report = options.report ?? (() => undefined);
   const { ports, dataDir } = settings;
   const log = new DemoLogFile(path.join(dataDir, 'demo.log'));
-  const cleanups: Array<{ what: string; run: () => Promise<void> | void }> = [];
-  const stopAll = async (): Promise<string[]> => {
-    const problems: string[] = [];
-    for (const { what, run } of cleanups.splice(0).reverse()) {
-      try {
-        await run();
-        log.write('demo', 'info', `stopped ${what}`);
-      } catch (err) {
-        problems.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
-        log.write('demo', 'error', `failed to stop ${what}`, { error: err });
-      }
-    }
-    return problems;
-  };
+  const cleanups: CleanupStep[] = [];
+  const stopAll = () => runCleanups(cleanups.splice(0).reverse(), log);
 
   try {
     const keys = await resolveDemoKeys(env, dataDir);
@@ -175,8 +165,11 @@ export async function startDemoStack(
         dbFile: path.join(dataDir, 'temporal.sqlite'),
         uiCodecEndpoint: codecServer.url,
         log: log.lines('temporal-binaries'),
+        // The demo stops the server itself, last: on Ctrl-C the worker must not lose it first.
+        stopOnSignals: false,
       }).then((server) => {
-        cleanups.push({ what: 'Temporal dev server', run: () => server.stop() });
+        // SIGKILL after 5 s; if even that is not seen in time, the exit hook kills it again.
+        cleanups.push({ what: 'Temporal dev server', run: () => server.stop(5000), timeoutMs: 7000 });
         return server;
       }),
       // The failure converter goes into the bundle (Worker.create does this only when it bundles
@@ -239,8 +232,10 @@ export async function startDemoStack(
       what: 'worker',
       run: async () => {
         if (worker.getState() === 'RUNNING') worker.shutdown();
-        await withTimeout(workerStopped, 15_000, 'the worker did not stop within 15 s');
+        await workerStopped;
       },
+      // The 3 s grace for activities, then their cancellation.
+      timeoutMs: 10_000,
     });
     const metricsUrl = `http://127.0.0.1:${ports.metrics}/metrics`;
     report(`Worker:            task queue ${settings.taskQueue}; metrics on ${metricsUrl}`);
@@ -286,14 +281,4 @@ export async function startDemoStack(
     log.close();
     throw err;
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(message)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

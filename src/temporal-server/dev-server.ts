@@ -27,6 +27,11 @@ export interface DevServerOptions {
   /** Copy the server's output to our stderr. */
   echo?: boolean;
   log?: (line: string) => void;
+  /**
+   * Stop the server as soon as this process gets SIGINT/SIGTERM. `false` when the caller handles
+   * those signals and stops the server last, after the workers that use it. @default true
+   */
+  stopOnSignals?: boolean;
 }
 
 export interface DevServerHandle {
@@ -36,7 +41,8 @@ export interface DevServerHandle {
   uiUrl?: string;
   dbFile: string;
   process: ManagedProcess;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs` (@default 10000); resolves once the process is gone. */
+  stop(graceMs?: number): Promise<void>;
 }
 
 export const defaultDbFile = path.join(projectRoot, '.data', 'temporal.sqlite');
@@ -76,7 +82,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   }
 
   const { temporal } = ensureTemporalBinaries(process.env, options.log);
-  const proc = startManagedProcess('temporal dev server', temporal.path, args, { echo: options.echo });
+  const proc = startManagedProcess('temporal dev server', temporal.path, args, {
+    echo: options.echo,
+    stopOnSignals: options.stopOnSignals,
+  });
   const address = `${host}:${port}`;
   await waitUntilReady(proc, () => searchAttributesVisible(address, namespace), {
     timeoutMs: options.startTimeoutMs ?? 60_000,
@@ -88,7 +97,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     uiUrl: uiPort === undefined ? undefined : `http://${host}:${uiPort}`,
     dbFile,
     process: proc,
-    stop: () => proc.stop(),
+    stop: (graceMs) => proc.stop(graceMs),
   };
 }
 

@@ -3,7 +3,8 @@ import type { ChildProcess, SpawnOptions } from 'node:child_process';
 
 /**
  * A child process that must never outlive us: it is stopped (TERM, then KILL) on `stop()`, on our
- * exit, and on SIGINT/SIGTERM, and its recent output is kept to explain an early death.
+ * exit, and — unless its owner stops it itself — on SIGINT/SIGTERM; its recent output is kept to
+ * explain an early death.
  */
 export interface ManagedProcess {
   readonly child: ChildProcess;
@@ -17,6 +18,8 @@ export interface ManagedProcess {
 }
 
 const live = new Set<ManagedProcess>();
+/** The subset stopped by our own SIGINT/SIGTERM hook (see `stopOnSignals`). */
+const stopOnSignal = new Set<ManagedProcess>();
 let hooksInstalled = false;
 
 function installExitHooks(): void {
@@ -30,7 +33,7 @@ function installExitHooks(): void {
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      void Promise.all([...live].map((p) => p.stop(5000))).finally(() => {
+      void Promise.all([...stopOnSignal].map((p) => p.stop(5000))).finally(() => {
         // Re-raise so the default behaviour (and other listeners' expectations) still apply.
         if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
       });
@@ -42,10 +45,20 @@ export function startManagedProcess(
   name: string,
   command: string,
   args: string[],
-  options: SpawnOptions & { echo?: boolean; tailLines?: number } = {}
+  options: SpawnOptions & {
+    echo?: boolean;
+    tailLines?: number;
+    /**
+     * Stop the process on SIGINT/SIGTERM at once. `false` for an owner that handles those signals
+     * and stops things in its own order (the demo stops the worker before the server it talks to);
+     * the exit hook still kills the process if the owner never does.
+     * @default true
+     */
+    stopOnSignals?: boolean;
+  } = {}
 ): ManagedProcess {
   installExitHooks();
-  const { echo = false, tailLines = 40, ...spawnOptions } = options;
+  const { echo = false, tailLines = 40, stopOnSignals = true, ...spawnOptions } = options;
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...spawnOptions });
   const tail: string[] = [];
   const collect = (chunk: Buffer) => {
@@ -62,12 +75,14 @@ export function startManagedProcess(
     child.once('exit', (code) => {
       exitCode = code;
       live.delete(handle);
+      stopOnSignal.delete(handle);
       resolve(code);
     });
     child.once('error', (err) => {
       tail.push(`failed to start ${command}: ${err.message}`);
       exitCode = -1;
       live.delete(handle);
+      stopOnSignal.delete(handle);
       resolve(-1);
     });
   });
@@ -87,6 +102,7 @@ export function startManagedProcess(
     },
   };
   live.add(handle);
+  if (stopOnSignals) stopOnSignal.add(handle);
   return handle;
 }
 

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { DEMO_NUMBERS } from '../../../src/demo/scenario';
+import { STOP_BUDGET_MS } from '../../../src/demo/stop-sequence';
 import { workflowListUiUrl } from '../../../src/starter';
 import { isAlive, projectRoot, startDemoProcess } from '../demo/demo-process';
 import type { DemoProcess } from '../demo/demo-process';
@@ -138,8 +139,10 @@ async function screenshot(page: Page, name: string): Promise<void> {
   });
 
   it('stops every process it started on SIGINT, as on Ctrl-C', async () => {
-    const code = await demo!.stop('SIGINT', 30_000);
-    expect(code).toBe(0);
+    // The demo bounds its own stop at STOP_BUDGET_MS; the test waits longer so a slow stop shows up as
+    // the demo's own report (which step, how long) rather than as our SIGKILL.
+    const code = await demo!.stop('SIGINT', STOP_BUDGET_MS + 25_000);
+    expect({ code, diagnostics: code === 0 ? '' : demo!.diagnostics() }).toEqual({ code: 0, diagnostics: '' });
     expect(demo!.stdout()).toMatch(/SIGINT: stopping…\nStopped the Temporal dev server \(pid \d+\) and every service/);
     expect(
       [...demo!.seenProcesses()].filter(([, p]) => isAlive(p.key)).map(([pid, p]) => `${pid} ${p.command}`)

@@ -31,6 +31,8 @@ export interface DemoProcess {
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number>;
   /** Last resort for afterAll: SIGKILL whatever the demo started that is still alive; returns those pids. */
   killLeftovers(): number[];
+  /** For a failure message: the end of stdout and stderr, and the demo's own lines in demo.log (its stop steps, timed). */
+  diagnostics(): string;
 }
 
 /** The fields of /proc/<pid>/stat after the command name, or undefined once the process is gone. */
@@ -193,6 +195,20 @@ export async function startDemoProcess(env: Record<string, string> = {}): Promis
         waiters.add(check);
         check();
       });
+    },
+    diagnostics() {
+      let own = '(no demo.log)';
+      try {
+        own = readFileSync(path.join(dataDir, 'demo.log'), 'utf8')
+          .split('\n')
+          .filter((line) => line.includes('"source":"demo"'))
+          .slice(-30)
+          .join('\n');
+      } catch {
+        // Not written yet.
+      }
+      const tail = (text: string) => text.split('\n').slice(-15).join('\n');
+      return `--- stdout (end) ---\n${tail(stdout)}\n--- stderr (end) ---\n${tail(stderr)}\n--- demo.log (the demo's own lines) ---\n${own}`;
     },
     killLeftovers() {
       const alive = [...seen].filter(([, p]) => isAlive(p.key)).map(([pid]) => pid);
