@@ -11,7 +11,7 @@ import { z } from 'zod';
 
 const e164 = z.string().regex(/^\+[1-9]\d{1,14}$/, { message: 'expected E.164, e.g. +14155550100' });
 const offsetTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d:[0-5]\d([+-]([01]\d|2[0-3]):[0-5]\d|Z)$/, {
-  message: 'expected an ISO offset time HH:MM:SS±HH:MM, e.g. 10:15:00-08:00',
+  message: 'expected an ISO offset time HH:MM:SS±HH:MM or HH:MM:SSZ, e.g. 10:15:00-08:00',
 });
 const durationText = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/, {
   message: 'expected a duration such as "30s", "6h" or "5 days"',

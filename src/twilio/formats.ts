@@ -26,8 +26,11 @@ export const TOLL_FREE_E164 = /^\+18(00|22|33|44|55|66|77|8\d)\d{7}$/;
 
 /** ISO local date `YYYY-MM-DD`. */
 export const LOCAL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-/** ISO offset time `HH:MM:SS±HH:MM` (as the PortIn seed's `10:15:00-08:00`). */
-export const OFFSET_TIME = /^([01]\d|2[0-3]):([0-5]\d):([0-5]\d)([+-])(0\d|1[0-4]):([0-5]\d)$/;
+/**
+ * ISO offset time `HH:MM:SS±HH:MM` (as the PortIn seed's `10:15:00-08:00`), or `HH:MM:SSZ`: the
+ * ISO form writes a zero offset as `Z`, and the order schema accepts it, so the client must too.
+ */
+export const OFFSET_TIME = /^([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(?:([+-])(0\d|1[0-4]):([0-5]\d)|Z)$/;
 /** A pragmatic email check: something@something.tld, no spaces. */
 export const EMAIL = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[A-Za-z]{2,}$/;
 
@@ -51,7 +54,8 @@ export function offsetTimeToUtcSeconds(text: string): number | null {
   const m = OFFSET_TIME.exec(text);
   if (!m) return null;
   const local = Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
-  const offset = (Number(m[5]) * 3600 + Number(m[6]) * 60) * (m[4] === '-' ? -1 : 1);
+  // Groups 4–6 are absent for `Z`.
+  const offset = m[4] ? (Number(m[5]) * 3600 + Number(m[6]) * 60) * (m[4] === '-' ? -1 : 1) : 0;
   return local - offset;
 }
 

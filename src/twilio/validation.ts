@@ -112,7 +112,7 @@ function checkTimeRange(r: Loose, add: Add): void {
     const value = r[key];
     if (value === undefined) continue;
     if (typeof value !== 'string' || !OFFSET_TIME.test(value)) {
-      add(key, 'time-format', 'expected an offset time HH:MM:SS±HH:MM, e.g. 10:15:00-08:00', value);
+      add(key, 'time-format', 'expected an offset time HH:MM:SS±HH:MM or HH:MM:SSZ, e.g. 10:15:00-08:00', value);
       seconds[key] = null;
     } else {
       seconds[key] = offsetTimeToUtcSeconds(value);

@@ -50,9 +50,9 @@ export interface CreatePortInRequest {
   accountSid?: string;
   /** `YYYY-MM-DD`, at least 7 days after now. */
   targetPortInDate?: string;
-  /** `HH:MM:SS±HH:MM`, e.g. `10:15:00-08:00`. */
+  /** `HH:MM:SS±HH:MM` or `HH:MM:SSZ`, e.g. `10:15:00-08:00`. */
   targetPortInTimeRangeStart?: string;
-  /** `HH:MM:SS±HH:MM`, after the start. */
+  /** `HH:MM:SS±HH:MM` or `HH:MM:SSZ`, after the start. */
   targetPortInTimeRangeEnd?: string;
   /** Receive a copy of the signed LOA. */
   notificationEmails?: string[];

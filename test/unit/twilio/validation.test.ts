@@ -111,6 +111,21 @@ const cases: Array<[string, Mutator, string, string]> = [
     'time-order',
   ],
   [
+    'time range in Z equal to the end after offsets',
+    (r) => {
+      r.targetPortInTimeRangeStart = '18:00:00Z';
+      r.targetPortInTimeRangeEnd = '10:00:00-08:00';
+    },
+    'targetPortInTimeRangeEnd',
+    'time-order',
+  ],
+  [
+    'time range with a lower-case z',
+    (r) => (r.targetPortInTimeRangeStart = '10:15:00z'),
+    'targetPortInTimeRangeStart',
+    'time-format',
+  ],
+  [
     'customer type lower case',
     (r) => (r.losingCarrierInformation.customerType = 'business'),
     'losingCarrierInformation.customerType',
@@ -224,6 +239,13 @@ describe('validatePortInRequest', () => {
     delete withSid.losingCarrierInformation.address;
     withSid.losingCarrierInformation.addressSid = ADDRESS_SID;
     expect(validatePortInRequest(withSid, { now })).toEqual([]);
+  });
+
+  it('accepts a time range written with Z, the ISO form of a zero offset (as the order schema does)', () => {
+    const r = validRequest();
+    r.targetPortInTimeRangeStart = '17:00:00Z';
+    r.targetPortInTimeRangeEnd = '10:00:00-08:00';
+    expect(validatePortInRequest(r, { now })).toEqual([]);
   });
 
   it('accepts a target date exactly 7 days after the UTC day of now', () => {
