@@ -19,6 +19,9 @@ const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|days?|hours?|minut
 
 const sandboxUrl = `http://127.0.0.1:${SANDBOX_DEFAULT_PORT}`;
 
+/** The levels of the SDK's DefaultLogger. */
+export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -44,7 +47,13 @@ const envSchema = z.object({
   WEBHOOK_PUBLIC_BASE_URL: url.optional(),
 
   PORTFLOW_RECONCILE_INTERVAL: duration.default('6 hours'),
+  PORTFLOW_METRICS_HOST: z.string().default('127.0.0.1'),
   PORTFLOW_METRICS_PORT: port.default(9464),
+  // Any casing (`debug` is as clear as `DEBUG`); empty counts as unset, like the optional strings.
+  PORTFLOW_LOG_LEVEL: z.preprocess(
+    (v) => (typeof v === 'string' ? v.toUpperCase() || undefined : v),
+    z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')} (any casing)` }).default('INFO')
+  ),
 
   PORTFLOW_ENCRYPTION_KEY_ID: optionalString,
   PORTFLOW_ENCRYPTION_KEYS: optionalString,
@@ -72,7 +81,10 @@ export interface PortflowConfig {
   sandbox: { port: number };
   webhooks: { host: string; port: number; publicBaseUrl?: string };
   workflow: { reconcileInterval: string };
-  metrics: { port: number };
+  /** The worker's Prometheus endpoint. */
+  metrics: { host: string; port: number };
+  /** Level of the worker's SDK logger. */
+  logLevel: (typeof LOG_LEVELS)[number];
   codec: {
     keyId?: string;
     /** `id:base64key` pairs, comma-separated; the first is used to encrypt. */
@@ -126,7 +138,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PortflowConfig
     sandbox: { port: e.SANDBOX_PORT },
     webhooks: { host: e.WEBHOOK_HOST, port: e.WEBHOOK_PORT, publicBaseUrl: e.WEBHOOK_PUBLIC_BASE_URL },
     workflow: { reconcileInterval: e.PORTFLOW_RECONCILE_INTERVAL },
-    metrics: { port: e.PORTFLOW_METRICS_PORT },
+    metrics: { host: e.PORTFLOW_METRICS_HOST, port: e.PORTFLOW_METRICS_PORT },
+    logLevel: e.PORTFLOW_LOG_LEVEL,
     codec: {
       keyId: e.PORTFLOW_ENCRYPTION_KEY_ID,
       keys: e.PORTFLOW_ENCRYPTION_KEYS,

@@ -54,11 +54,11 @@ export function createPortflowWorker(options: PortflowWorkerOptions): Promise<Wo
  */
 export function installRuntime(config: PortflowConfig, { metrics = true } = {}): void {
   Runtime.install({
-    logger: new DefaultLogger((process.env.PORTFLOW_LOG_LEVEL as 'INFO' | 'WARN' | 'DEBUG') ?? 'INFO'),
+    logger: new DefaultLogger(config.logLevel),
     ...(metrics
       ? {
           telemetryOptions: {
-            metrics: { prometheus: { bindAddress: `${config.webhooks.host}:${config.metrics.port}` } },
+            metrics: { prometheus: { bindAddress: `${config.metrics.host}:${config.metrics.port}` } },
           },
         }
       : {}),
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     console.log(
       `portflow worker: task queue ${config.temporal.taskQueue} on ${config.temporal.address}; ` +
         `Twilio at ${config.twilio.apiBaseUrl}${config.twilio.usesSandbox ? ' (sandbox)' : ''}; ` +
-        `metrics on http://${config.webhooks.host}:${config.metrics.port}/metrics`
+        `metrics on http://${config.metrics.host}:${config.metrics.port}/metrics`
     );
     // Runtime's default shutdown signals (SIGINT, SIGTERM, ...) stop the worker gracefully.
     await worker.run();

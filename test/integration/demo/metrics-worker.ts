@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   const result = await waitForPortIn(client, order.orderId);
   console.log(
     JSON.stringify({
-      metricsUrl: `http://${config.webhooks.host}:${config.metrics.port}/metrics`,
+      metricsUrl: `http://${config.metrics.host}:${config.metrics.port}/metrics`,
       outcome: result.outcome,
     })
   );

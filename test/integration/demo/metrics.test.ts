@@ -45,7 +45,7 @@ describe('worker metrics (Prometheus, own process)', () => {
       env: {
         ...process.env,
         PORTFLOW_METRICS_PORT: String(port),
-        WEBHOOK_HOST: '127.0.0.1',
+        PORTFLOW_METRICS_HOST: '127.0.0.1',
         PORTFLOW_LOG_LEVEL: 'WARN',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

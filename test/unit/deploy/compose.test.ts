@@ -121,7 +121,7 @@ describe('docker-compose.yml', () => {
   it('makes the servers listen on all interfaces inside their containers', () => {
     const doc = parseCompose(rawText);
     expect(environmentOf(doc.services.webhooks).WEBHOOK_HOST).toBe('0.0.0.0');
-    expect(environmentOf(doc.services.worker).WEBHOOK_HOST).toBe('0.0.0.0');
+    expect(environmentOf(doc.services.worker).PORTFLOW_METRICS_HOST).toBe('0.0.0.0');
     expect(environmentOf(doc.services['codec-server']).CODEC_SERVER_HOST).toBe('0.0.0.0');
     expect(environmentOf(doc.services.sandbox).SANDBOX_HOST).toBe('0.0.0.0');
     expect(readFileSync(join(root, 'src/codec/main.ts'), 'utf8')).toContain('CODEC_SERVER_HOST');
