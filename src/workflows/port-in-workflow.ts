@@ -55,6 +55,7 @@ import {
   expireRequest,
   finalPhase,
   initialState,
+  resumedState,
   isNumberTerminal,
   labelOfNumberStatus,
   loaExpiryOf,
@@ -120,15 +121,15 @@ export async function portInWorkflow(input: PortInWorkflowInput): Promise<PortIn
     : null;
 
   const now = () => Date.now();
-  let state: PortInState =
-    input.resume ??
-    initialState({
-      orderId: order.orderId,
-      customerRef: order.customerRef,
-      phoneNumbers: order.phoneNumbers.map((n) => n.phoneNumber),
-      targetPortInDate: order.targetPortInDate,
-      targetPortInTimeRangeStart: order.targetPortInTimeRangeStart ?? null,
-    });
+  let state: PortInState = input.resume
+    ? resumedState(input.resume)
+    : initialState({
+        orderId: order.orderId,
+        customerRef: order.customerRef,
+        phoneNumbers: order.phoneNumbers.map((n) => n.phoneNumber),
+        targetPortInDate: order.targetPortInDate,
+        targetPortInTimeRangeStart: order.targetPortInTimeRangeStart ?? null,
+      });
   let signalsThisRun = 0;
   let dirty = false;
   let nextReconcileAt = now() + reconcileMs;
@@ -249,7 +250,7 @@ export async function portInWorkflow(input: PortInWorkflowInput): Promise<PortIn
     const created = await createRequest(
       rejected.map((n) => ({ phoneNumber: n.phoneNumber, pin: pins.get(n.phoneNumber) })),
       { losingCarrierInformation: request.losingCarrierInformation, targetPortInDate: resubmitTargetDate(request) },
-      oldRequests[0] ?? null
+      oldRequests
     );
     return {
       newRequestSid: created,
@@ -269,7 +270,7 @@ export async function portInWorkflow(input: PortInWorkflowInput): Promise<PortIn
   async function createRequest(
     numbers: Array<{ phoneNumber: string; pin?: string }>,
     overrides: { losingCarrierInformation?: LosingCarrierInput; targetPortInDate?: string },
-    resubmissionOf: string | null,
+    resubmissionOf: string[],
     knownVerdicts: PortabilityVerdict[] = []
   ): Promise<string> {
     const request: CreatePortInRequest = {
@@ -411,7 +412,7 @@ export async function portInWorkflow(input: PortInWorkflowInput): Promise<PortIn
     if (state.phase === 'creating_requests') {
       const portable = order.phoneNumbers.filter((n) => state.numbers[n.phoneNumber]?.status === 'checking');
       for (let i = 0; i < portable.length; i += MAX_NUMBERS_PER_REQUEST) {
-        await createRequest(portable.slice(i, i + MAX_NUMBERS_PER_REQUEST), {}, null, verdicts);
+        await createRequest(portable.slice(i, i + MAX_NUMBERS_PER_REQUEST), {}, [], verdicts);
       }
       state = setPhase(
         state,

@@ -46,8 +46,8 @@ export interface RequestState {
   phoneNumbers: string[];
   /** Workflow time the request was created (or found). */
   createdAt: string;
-  /** The request whose rejected numbers this one resubmits. */
-  resubmissionOf: string | null;
+  /** The requests whose rejected numbers this one resubmits; empty for the order's own requests. */
+  resubmissionOf: string[];
   /** Workflow time the LOA went out; the 30-day expiry runs from here. */
   waitingForSignatureSince: string | null;
   signatureRequestUrl: string | null;
@@ -535,13 +535,29 @@ export function recordPortability(
   return { ...next, numbers };
 }
 
+/**
+ * The state a continued-as-new run was handed, in today's shape. Runs started by an older portflow
+ * carry `resubmissionOf` as one sid or null (it became a list when a resubmission could span several
+ * requests); everything else is unchanged.
+ */
+export function resumedState(carried: PortInState): PortInState {
+  const requests: Record<string, RequestState> = {};
+  for (const [sid, request] of Object.entries(carried.requests)) {
+    const link = request.resubmissionOf as unknown;
+    requests[sid] = Array.isArray(link)
+      ? request
+      : { ...request, resubmissionOf: typeof link === 'string' && link ? [link] : [] };
+  }
+  return { ...carried, requests };
+}
+
 /** A request was created (or found after an ambiguous failure) for these numbers. */
 export function recordRequest(
   state: PortInState,
   input: {
     sid: string;
     numbers: Array<{ phoneNumber: string; phoneNumberSid: string | null }>;
-    resubmissionOf?: string | null;
+    resubmissionOf?: string[];
     found: boolean;
   },
   at: string
@@ -576,7 +592,7 @@ export function recordRequest(
     rawStatus: null,
     phoneNumbers: input.numbers.map((n) => n.phoneNumber),
     createdAt: at,
-    resubmissionOf: input.resubmissionOf ?? null,
+    resubmissionOf: input.resubmissionOf ?? [],
     waitingForSignatureSince: null,
     signatureRequestUrl: null,
     orderCancellationReason: null,
@@ -588,7 +604,7 @@ export function recordRequest(
     {
       at,
       kind: 'request-created',
-      message: `${verb} for ${input.numbers.length} number(s)${input.resubmissionOf ? ` (resubmission of ${input.resubmissionOf})` : ''}`,
+      message: `${verb} for ${input.numbers.length} number(s)${input.resubmissionOf?.length ? ` (resubmission of ${input.resubmissionOf.join(', ')})` : ''}`,
       requestSid: input.sid,
     }
   );

@@ -4,7 +4,14 @@
  * bounded timeline, purity.
  */
 import { PhoneNumberStatus, PortInRequestStatus } from '../../../src/twilio/porting-event';
-import { TIMELINE_LIMIT, applyEvent, expireRequest, note, recordRequest } from '../../../src/workflows/state';
+import {
+  TIMELINE_LIMIT,
+  applyEvent,
+  expireRequest,
+  note,
+  recordRequest,
+  resumedState,
+} from '../../../src/workflows/state';
 import type { PortInState } from '../../../src/workflows/state';
 import {
   A,
@@ -141,7 +148,7 @@ describe('applyEvent', () => {
     it('records an unknown status about a request the number has left', () => {
       const state = recordRequest(
         withNumber(portingOrder(), A, { status: N.PORT_REJECTED }),
-        { sid: KW2, numbers: [{ phoneNumber: A, phoneNumberSid: PU_C }], resubmissionOf: KW1, found: false },
+        { sid: KW2, numbers: [{ phoneNumber: A, phoneNumberSid: PU_C }], resubmissionOf: [KW1], found: false },
         AT
       );
       const { state: next, outcome } = apply(state, numberEvent(KW1, A, N.UNKNOWN, { rawStatus: 'Weird' }));
@@ -425,7 +432,7 @@ describe('applyEvent', () => {
       ]);
       state = recordRequest(
         state,
-        { sid: KW2, numbers: [{ phoneNumber: A, phoneNumberSid: PU_C }], resubmissionOf: KW1, found: false },
+        { sid: KW2, numbers: [{ phoneNumber: A, phoneNumberSid: PU_C }], resubmissionOf: [KW1], found: false },
         wf(30)
       );
       return state;
@@ -448,7 +455,7 @@ describe('applyEvent', () => {
           },
         ],
       });
-      expect(state.requests[KW2]).toMatchObject({ resubmissionOf: KW1, phoneNumbers: [A], status: R.IN_REVIEW });
+      expect(state.requests[KW2]).toMatchObject({ resubmissionOf: [KW1], phoneNumbers: [A], status: R.IN_REVIEW });
     });
 
     it('applies news from the old request to the old attempt, not to the current status', () => {
@@ -492,13 +499,68 @@ describe('applyEvent', () => {
       state = apply(state, numberEvent(KW2, A, N.PORT_REJECTED, { rejectionReasonCode: 22160 })).state;
       state = recordRequest(
         state,
-        { sid: sid('KW', 3), numbers: [{ phoneNumber: A, phoneNumberSid: null }], resubmissionOf: KW2, found: false },
+        { sid: sid('KW', 3), numbers: [{ phoneNumber: A, phoneNumberSid: null }], resubmissionOf: [KW2], found: false },
         AT
       );
       expect(state.numbers[A]?.previousAttempts.map((p) => [p.requestSid, p.status, p.rejection?.code])).toEqual([
         [KW1, N.PORT_REJECTED, 22154],
         [KW2, N.PORT_REJECTED, 22160],
       ]);
+    });
+
+    it('links a resubmission to every request its numbers were rejected in', () => {
+      let state = resubmitted();
+      state = apply(state, numberEvent(KW2, A, N.PORT_REJECTED, { rejectionReasonCode: 22160 })).state;
+      state = apply(
+        state,
+        numberEvent(KW1, B, N.PORT_REJECTED, { occurredAt: tw(60), rejectionReasonCode: 22154 })
+      ).state;
+      const KW3 = sid('KW', 3);
+      state = recordRequest(
+        state,
+        {
+          sid: KW3,
+          numbers: [
+            { phoneNumber: A, phoneNumberSid: null },
+            { phoneNumber: B, phoneNumberSid: null },
+          ],
+          resubmissionOf: [KW2, KW1],
+          found: false,
+        },
+        AT
+      );
+      expect(state.requests[KW3]?.resubmissionOf).toEqual([KW2, KW1]);
+      expect(state.timeline.at(-1)?.message).toBe(`Created request for 2 number(s) (resubmission of ${KW2}, ${KW1})`);
+      expect([state.numbers[A]?.requestSid, state.numbers[B]?.requestSid]).toEqual([KW3, KW3]);
+    });
+  });
+
+  describe('resumedState (the state a continued-as-new run is handed)', () => {
+    it('turns the single-sid link of runs started before resubmissions could span requests into a list', () => {
+      let carried = recordRequest(
+        portingOrder(),
+        { sid: KW2, numbers: [{ phoneNumber: A, phoneNumberSid: PU_C }], resubmissionOf: [KW1], found: false },
+        wf(30)
+      );
+      // As an older run carried it: one sid, or null for the order's own requests.
+      carried = {
+        ...carried,
+        requests: Object.fromEntries(
+          Object.entries(carried.requests).map(([s, r]) => [
+            s,
+            { ...r, resubmissionOf: (r.resubmissionOf[0] ?? null) as unknown as string[] },
+          ])
+        ),
+      };
+      const state = resumedState(carried);
+      expect(state.requests[KW2]?.resubmissionOf).toEqual([KW1]);
+      expect(state.requests[KW1]?.resubmissionOf).toEqual([]);
+      expect(state.numbers).toBe(carried.numbers);
+    });
+
+    it("leaves a state in today's shape as it is", () => {
+      const carried = portingOrder();
+      expect(resumedState(carried)).toEqual(carried);
     });
   });
 

@@ -350,7 +350,7 @@ describe('recordRequest', () => {
       rawStatus: null,
       phoneNumbers: [A, B],
       createdAt: wf(2),
-      resubmissionOf: null,
+      resubmissionOf: [],
       waitingForSignatureSince: null,
       signatureRequestUrl: null,
       orderCancellationReason: null,
@@ -415,7 +415,7 @@ describe('recordRequest', () => {
     ).state;
     state = recordRequest(
       state,
-      { sid: KW2, numbers: [{ phoneNumber: A, phoneNumberSid: PU_C }], resubmissionOf: KW1, found: false },
+      { sid: KW2, numbers: [{ phoneNumber: A, phoneNumberSid: PU_C }], resubmissionOf: [KW1], found: false },
       wf(5)
     );
     expect(state.numbers[A]).toEqual({
@@ -438,7 +438,7 @@ describe('recordRequest', () => {
       ],
     });
     expect(state.numbers[B]?.requestSid).toBe(KW1);
-    expect(state.requests[KW2]?.resubmissionOf).toBe(KW1);
+    expect(state.requests[KW2]?.resubmissionOf).toEqual([KW1]);
     expect(state.timeline.at(-1)?.message).toBe(`Created request for 1 number(s) (resubmission of ${KW1})`);
   });
 });
