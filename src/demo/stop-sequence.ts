@@ -1,3 +1,7 @@
+/**
+ * How the demo stops what it started (in reverse order of start) so that Ctrl-C always ends it
+ * within a bounded time, however a service misbehaves.
+ */
 import type { DemoLogFile } from './log-file';
 
 /** One thing the demo stops, with how long it may take. */
@@ -8,14 +12,15 @@ export interface CleanupStep {
   timeoutMs?: number;
 }
 
-/**
- * On Ctrl-C everything must be down within a bounded time, whatever hangs: each step gets its own
- * limit and all of them together `budgetMs` (a step past the budget still gets a moment, so a
- * hang early on does not leave the dev server running). Each step is logged with its duration, so
- * a slow stop can be read from demo.log. Returns what failed or timed out.
- */
+/** What all the steps together may take, before the ones still to come get a second each. */
 export const STOP_BUDGET_MS = 20_000;
 
+/**
+ * Runs the steps in order. Each gets its own limit and all of them together `budgetMs`; a step past
+ * the budget still gets a second, so a hang early on does not leave the dev server running. Each
+ * step is logged with its duration, so a slow stop can be read from demo.log. Returns what failed
+ * or timed out, one line per step.
+ */
 export async function runCleanups(
   steps: CleanupStep[],
   log: DemoLogFile,
