@@ -33,6 +33,16 @@ const envSchema = z.object({
     .regex(/^AC[0-9a-fA-F]{32}$/, { message: 'expected AC followed by 32 hex digits' })
     .default(SANDBOX_ACCOUNT_SID),
   TWILIO_AUTH_TOKEN: optionalString,
+  // Comma-separated; spaces and empty entries are ignored.
+  TWILIO_WEBHOOK_AUTH_TOKENS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean)
+    ),
   TWILIO_API_KEY: optionalString,
   TWILIO_API_SECRET: optionalString,
   TWILIO_API_BASE_URL: url.default(sandboxUrl),
@@ -69,6 +79,8 @@ export interface PortflowConfig {
     accountSid: string;
     /** Auth token: signs webhooks and, without an API key, authenticates API calls. */
     authToken: string;
+    /** Tokens besides `authToken` whose webhook signatures are accepted (rotation, subaccounts). */
+    webhookAuthTokens: string[];
     apiKey?: string;
     apiSecret?: string;
     apiBaseUrl: string;
@@ -127,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PortflowConfig
     twilio: {
       accountSid: e.TWILIO_ACCOUNT_SID,
       authToken,
+      webhookAuthTokens: e.TWILIO_WEBHOOK_AUTH_TOKENS,
       apiKey: e.TWILIO_API_KEY,
       apiSecret: e.TWILIO_API_SECRET,
       apiBaseUrl: e.TWILIO_API_BASE_URL,

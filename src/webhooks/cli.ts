@@ -280,6 +280,7 @@ async function serve(config: PortflowConfig, io: CliIo): Promise<number> {
   const receiver = await startWebhookReceiver({
     temporalClient,
     authToken: config.twilio.authToken,
+    additionalAuthTokens: config.twilio.webhookAuthTokens,
     publicBaseUrl: config.webhooks.publicBaseUrl,
     host: config.webhooks.host,
     port: config.webhooks.port,
@@ -288,7 +289,10 @@ async function serve(config: PortflowConfig, io: CliIo): Promise<number> {
   });
   io.out(
     `portflow webhooks: listening on ${receiver.url} (POST ${WEBHOOK_PATH}, /healthz, /readyz, /metrics); ` +
-      `signatures checked against ${config.webhooks.publicBaseUrl ?? 'the URL as received'}; ` +
+      `signatures checked against ${config.webhooks.publicBaseUrl ?? 'the URL as received'}` +
+      (config.twilio.webhookAuthTokens.length
+        ? ` with TWILIO_AUTH_TOKEN and ${config.twilio.webhookAuthTokens.length} more token(s) from TWILIO_WEBHOOK_AUTH_TOKENS; `
+        : '; ') +
       `Temporal ${config.temporal.address} namespace ${config.temporal.namespace}`
   );
   const signal = await (io.stopSignal ?? untilSignal)();

@@ -18,6 +18,8 @@ export type TemporalOperation = 'lookup' | 'signal';
 export interface WebhookStats {
   received: number;
   rejected: Partial<Record<RejectionReason, number>>;
+  /** Verified signatures by the token that made them: `primary`, `additional-1`, … */
+  verified: Record<string, number>;
   unparseable: Record<string, number>;
   routed: number;
   unrouted: Partial<Record<UnroutedReason, number>>;
@@ -33,6 +35,7 @@ export class WebhookMetrics {
   private readonly counts: WebhookStats = {
     received: 0,
     rejected: {},
+    verified: {},
     unparseable: {},
     routed: 0,
     unrouted: {},
@@ -42,6 +45,8 @@ export class WebhookMetrics {
 
   private readonly receivedTotal: Counter;
   private readonly rejectedTotal: Counter<'reason'>;
+  private readonly verifiedTotal: Counter<'token'>;
+  private readonly verifiedByToken: Counter.Internal[] = [];
   private readonly unparseableTotal: Counter<'code'>;
   private readonly routedTotal: Counter<'event'>;
   private readonly routedByEvent = new Map<string, Counter.Internal>();
@@ -63,6 +68,14 @@ export class WebhookMetrics {
       name: 'portflow_webhook_rejected_total',
       help: 'Webhook POSTs refused (403 signature, 413 size, 415 content type, 400 not JSON), by reason.',
       labelNames: ['reason'],
+      registers,
+    });
+    this.verifiedTotal = new Counter({
+      name: 'portflow_webhook_verified_total',
+      help:
+        'Webhook POSTs whose signature verified, by the token that made it: primary (TWILIO_AUTH_TOKEN) or ' +
+        'additional-N (the Nth of TWILIO_WEBHOOK_AUTH_TOKENS). A rotated-out token can go once its count stops rising.',
+      labelNames: ['token'],
       registers,
     });
     this.unparseableTotal = new Counter({
@@ -118,6 +131,14 @@ export class WebhookMetrics {
   rejected(reason: RejectionReason): void {
     this.counts.rejected[reason] = (this.counts.rejected[reason] ?? 0) + 1;
     this.rejectedTotal.inc({ reason });
+  }
+
+  /** @param tokenIndex - 0 for the primary token, N for the Nth additional one. */
+  verified(tokenIndex: number): void {
+    const token = tokenIndex === 0 ? 'primary' : `additional-${tokenIndex}`;
+    this.counts.verified[token] = (this.counts.verified[token] ?? 0) + 1;
+    // A child per token, as for routed(): no label hashing on the hot path.
+    (this.verifiedByToken[tokenIndex] ??= this.verifiedTotal.labels({ token })).inc();
   }
 
   unparseable(code: string): void {

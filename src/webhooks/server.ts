@@ -42,6 +42,12 @@ export interface WebhookReceiverOptions {
   /** The auth token Twilio signs webhooks with (the parent account's, for subaccount port-ins). */
   authToken: string;
   /**
+   * Other tokens whose signatures are accepted too: the secondary token while one is being
+   * promoted, or a subaccount's own token. `portflow_webhook_verified_total{token}` shows which
+   * token signs what. @default none
+   */
+  additionalAuthTokens?: readonly string[];
+  /**
    * The base URL Twilio calls when the receiver sits behind a proxy or tunnel, e.g.
    * `https://hooks.example.com` or `https://example.com/portflow` (a prefix the proxy strips).
    * Signatures are checked against this base + the request's path and query.
@@ -84,6 +90,9 @@ const httpUrl = z.string().refine((s) => /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.t
 });
 const optionsSchema = z.object({
   authToken: z.string().min(1, { message: 'required: the auth token Twilio signs webhooks with' }),
+  additionalAuthTokens: z
+    .array(z.string().min(1, { message: 'an empty token would accept nothing; leave it out' }))
+    .max(10, { message: 'expected at most 10 additional tokens' }),
   publicBaseUrl: httpUrl.optional(),
   bodyLimitBytes: z
     .number()
@@ -110,6 +119,7 @@ function resolveOptions(options: WebhookReceiverOptions): ResolvedOptions {
   }
   const parsed = optionsSchema.safeParse({
     authToken: options.authToken,
+    additionalAuthTokens: options.additionalAuthTokens ?? [],
     publicBaseUrl: options.publicBaseUrl,
     bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     lookupRetry: options.lookupRetry ?? DEFAULT_LOOKUP_RETRY,
@@ -144,6 +154,7 @@ function headerValue(header: string | string[] | undefined): string | undefined 
  */
 export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookReceiver {
   const settings = resolveOptions(options);
+  const authTokens = [settings.authToken, ...settings.additionalAuthTokens];
   const client = options.temporalClient;
   const logger = options.logger ?? jsonLineLogger();
   const metrics = new WebhookMetrics(options.processMetrics ?? false);
@@ -232,7 +243,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     const rawBody = req.body;
 
     const check = verifyTwilioSignature({
-      authToken: settings.authToken,
+      authTokens,
       signature: headerValue(req.headers['x-twilio-signature']),
       url: publicRequestUrl(req, settings.publicBaseUrl),
       rawBody,
@@ -249,6 +260,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
       });
       return reply.code(403).send({ status: 403, message: 'Forbidden' });
     }
+    metrics.verified(check.tokenIndex);
 
     const idempotencyToken = idempotencyTokenOf(req.headers['i-twilio-idempotency-token']);
     const keys = { bodySha256: check.bodySha256, idempotencyToken };

@@ -16,11 +16,17 @@ export type SignatureFailure =
   /** The URL is signed, but the body is not the one its `bodySHA256` names: tampered. */
   | 'body-hash-mismatch';
 
-export type SignatureCheck = { ok: true; bodySha256: string } | { ok: false; reason: SignatureFailure };
+export type SignatureCheck =
+  /** `tokenIndex`: which of the request's `authTokens` signed it (0 = the first). */
+  { ok: true; bodySha256: string; tokenIndex: number } | { ok: false; reason: SignatureFailure };
 
 /** What {@link verifyTwilioSignature} needs from a request. */
 export interface SignedRequest {
-  authToken: string;
+  /**
+   * Every auth token a valid signature may be made with, the current one first: during a token
+   * rotation Twilio may sign with either, and which token signs subaccount port-ins is undocumented.
+   */
+  authTokens: readonly string[];
   /** The `X-Twilio-Signature` header, if any. */
   signature: string | undefined;
   /** The URL Twilio called, query string included (see {@link publicRequestUrl}). */
@@ -29,9 +35,9 @@ export interface SignedRequest {
 }
 
 /**
- * Checks a JSON webhook's signature and body hash with `twilio.validateRequestWithBody`. When it
- * fails, a second call of the package's `validateRequest` on the URL alone tells a tampered body
- * (URL signature good) from a bad signature, so the log can say which.
+ * Checks a JSON webhook's signature and body hash with `twilio.validateRequestWithBody`, against
+ * each accepted token in turn. When none matches, the package's `validateRequest` on the URL alone
+ * tells a tampered body (URL signature good) from a bad signature, so the log can say which.
  */
 export function verifyTwilioSignature(request: SignedRequest): SignatureCheck {
   const signature = request.signature?.trim();
@@ -43,15 +49,16 @@ export function verifyTwilioSignature(request: SignedRequest): SignatureCheck {
   // The package hashes the body as a UTF-8 string; bytes that are not UTF-8 change on the way and fail,
   // which is right: Twilio sends UTF-8 JSON.
   const body = request.rawBody.toString('utf8');
-  let valid: boolean;
   try {
-    valid = validateRequestWithBody(request.authToken, signature, request.url, body);
+    const tokenIndex = request.authTokens.findIndex((token) =>
+      validateRequestWithBody(token, signature, request.url, body)
+    );
+    if (tokenIndex >= 0) return { ok: true, bodySha256: bodySha256.toLowerCase(), tokenIndex };
   } catch {
     // An unparseable URL (a strange Host header) cannot carry a valid signature.
     return { ok: false, reason: 'invalid-signature' };
   }
-  if (valid) return { ok: true, bodySha256: bodySha256.toLowerCase() };
-  const urlSigned = validateRequest(request.authToken, signature, request.url, {});
+  const urlSigned = request.authTokens.some((token) => validateRequest(token, signature, request.url, {}));
   return { ok: false, reason: urlSigned ? 'body-hash-mismatch' : 'invalid-signature' };
 }
 

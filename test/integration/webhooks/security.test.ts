@@ -310,4 +310,44 @@ describe('webhook receiver on the dev server', () => {
       expect(proxied.stats()).toMatchObject({ routed: 1, rejected: { 'invalid-signature': 1 } });
     });
   });
+
+  describe('during an auth token rotation: the new token accepted beside the current one', () => {
+    let rotating: WebhookReceiverHandle;
+    const NEXT = 'integration-next-token-99887766554433';
+
+    beforeAll(async () => {
+      rotating = await startWebhookReceiver({
+        temporalClient: t.client,
+        authToken: TOKEN,
+        additionalAuthTokens: [NEXT],
+        lookupRetry: { attempts: 20, delayMs: 100 },
+        logger: quiet,
+      });
+    });
+    afterAll(async () => {
+      await rotating.stop();
+    });
+
+    it('routes events signed with either token, refuses any other, and counts which token signed', async () => {
+      const sid = newRequestSid();
+      const sink = await startSink({ requestSids: [sid] });
+      const current = signedDelivery(TOKEN, rotating.webhookUrl, requestEvent(sid, 'PortInWaitingForSignature'));
+      expect(await post(current)).toMatchObject({ status: 200, json: { status: 'routed' } });
+      const next = signedDelivery(NEXT, rotating.webhookUrl, requestEvent(sid, 'PortInInProgress'));
+      expect(await post(next)).toMatchObject({ status: 200, json: { status: 'routed' } });
+      const stranger = signedDelivery('not-a-token-of-ours', rotating.webhookUrl, requestEvent(sid, 'PortInCompleted'));
+      expect((await post(stranger)).status).toBe(403);
+
+      const events = await eventsOf(sink, 2);
+      expect(events.map((e) => e.eventName)).toEqual(['PortInWaitingForSignature', 'PortInInProgress']);
+      expect(rotating.stats()).toMatchObject({
+        routed: 2,
+        verified: { primary: 1, 'additional-1': 1 },
+        rejected: { 'invalid-signature': 1 },
+      });
+      const metrics = await fetch(`${rotating.url}/metrics`).then((r) => r.text());
+      expect(metrics).toContain('portflow_webhook_verified_total{token="additional-1"} 1');
+      expect(metrics).not.toContain(NEXT);
+    });
+  });
 });

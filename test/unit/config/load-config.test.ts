@@ -16,6 +16,14 @@ describe('loadConfig', () => {
     expect(config.webhooks.host).toBe('127.0.0.1');
   });
 
+  it('reads the additional webhook tokens as a list, ignoring spaces and empty entries', () => {
+    expect(loadConfig({}).twilio.webhookAuthTokens).toEqual([]);
+    expect(loadConfig({ TWILIO_WEBHOOK_AUTH_TOKENS: ' next-token , ,sub-token' }).twilio.webhookAuthTokens).toEqual([
+      'next-token',
+      'sub-token',
+    ]);
+  });
+
   it.each([
     ['debug', 'DEBUG'],
     ['Warn', 'WARN'],

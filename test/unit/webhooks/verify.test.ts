@@ -8,14 +8,49 @@ const BODY = JSON.stringify({ port_in_request_sid: `KW${'a'.repeat(32)}`, status
 
 function signed(body = BODY, target = TARGET, token = TOKEN) {
   const { url, signature } = signJsonWebhook(token, target, body);
-  return { url, signature, rawBody: Buffer.from(body, 'utf8'), authToken: TOKEN };
+  return { url, signature, rawBody: Buffer.from(body, 'utf8'), authTokens: [TOKEN] };
 }
 
 describe('verifyTwilioSignature', () => {
   it('accepts a JSON webhook signed over the URL with bodySHA256, and returns the body hash', () => {
     const request = signed();
     const check = verifyTwilioSignature(request);
-    expect(check).toEqual({ ok: true, bodySha256: createHash('sha256').update(BODY).digest('hex') });
+    expect(check).toEqual({ ok: true, bodySha256: createHash('sha256').update(BODY).digest('hex'), tokenIndex: 0 });
+  });
+
+  describe('with more than one accepted token (a rotation, or a subaccount token)', () => {
+    const NEXT = 'next-auth-token-fedcba0987654321';
+
+    it('accepts a signature made with any of them and says which one', () => {
+      expect(verifyTwilioSignature({ ...signed(BODY, TARGET, NEXT), authTokens: [TOKEN, NEXT] })).toMatchObject({
+        ok: true,
+        tokenIndex: 1,
+      });
+      expect(verifyTwilioSignature({ ...signed(), authTokens: [TOKEN, NEXT] })).toMatchObject({
+        ok: true,
+        tokenIndex: 0,
+      });
+    });
+
+    it('still refuses a signature made with none of them, and tells a tampered body by any token', () => {
+      expect(verifyTwilioSignature({ ...signed(BODY, TARGET, 'some-other-token'), authTokens: [TOKEN, NEXT] })).toEqual(
+        { ok: false, reason: 'invalid-signature' }
+      );
+      const request = { ...signed(BODY, TARGET, NEXT), authTokens: [TOKEN, NEXT] };
+      expect(
+        verifyTwilioSignature({ ...request, rawBody: Buffer.from(BODY.replace('InProgress', 'Completed')) })
+      ).toEqual({
+        ok: false,
+        reason: 'body-hash-mismatch',
+      });
+    });
+
+    it('accepts nothing with no token at all', () => {
+      expect(verifyTwilioSignature({ ...signed(), authTokens: [] })).toEqual({
+        ok: false,
+        reason: 'invalid-signature',
+      });
+    });
   });
 
   describe('when the request was not signed by the holder of the auth token', () => {
@@ -36,7 +71,7 @@ describe('verifyTwilioSignature', () => {
     });
 
     it('refuses a signature made with another auth token as invalid-signature', () => {
-      const request = { ...signed(BODY, TARGET, 'some-other-token'), authToken: TOKEN };
+      const request = { ...signed(BODY, TARGET, 'some-other-token'), authTokens: [TOKEN] };
       expect(verifyTwilioSignature(request)).toEqual({ ok: false, reason: 'invalid-signature' });
     });
 
@@ -92,7 +127,7 @@ describe('verifyTwilioSignature', () => {
     it('accepts the signature whether or not the standard port is spelled out', () => {
       const { signature, rawBody } = signed(BODY, 'https://hooks.example.com:443/webhooks/twilio/porting');
       const { url } = signed();
-      expect(verifyTwilioSignature({ url, signature, rawBody, authToken: TOKEN }).ok).toBe(true);
+      expect(verifyTwilioSignature({ url, signature, rawBody, authTokens: [TOKEN] }).ok).toBe(true);
     });
 
     it('keeps an extra query parameter of the configured URL under the signature', () => {
