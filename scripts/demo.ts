@@ -15,6 +15,9 @@ import type { DemoStack } from '../src/demo/stack';
 import { PortInUseError } from '../src/temporal-server/ports';
 import { workflowListUiUrl, workflowUiUrl } from '../src/starter';
 
+/** Signals this close to the first are copies of the same Ctrl-C, not a second press. */
+const SAME_INTERRUPT_MS = 1500;
+
 async function main(): Promise<number> {
   const display = new DemoDisplay();
   const settings = await loadDemoSettings(process.env, process.argv.slice(2));
@@ -24,13 +27,16 @@ async function main(): Promise<number> {
   let stack: DemoStack | undefined;
   let stopRequested: ((signal: string) => void) | undefined;
   const stopSignal = new Promise<string>((resolve) => (stopRequested = resolve));
-  let signals = 0;
+  let firstSignalAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
+    if (firstSignalAt !== undefined) {
+      // One Ctrl-C reaches us more than once: from the terminal (the whole process group) and again
+      // relayed by `npm run` and tsx. Only a press well after the first means "stop waiting".
+      if (Date.now() - firstSignalAt < SAME_INTERRUPT_MS) return;
       console.error(`\n${signal} again: exiting without waiting for a clean stop.`);
       process.exit(130);
     }
+    firstSignalAt = Date.now();
     interrupted.abort();
     stopRequested?.(signal);
   };

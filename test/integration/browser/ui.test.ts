@@ -64,7 +64,8 @@ async function screenshot(page: Page, name: string): Promise<void> {
   let codecUrl = '';
 
   beforeAll(async () => {
-    demo = await startDemoProcess();
+    // As a person runs it: `npm run demo`, so the last test's Ctrl-C goes through npm and tsx too.
+    demo = await startDemoProcess({}, { asInTerminal: true });
     await demo.waitForLine(/^Everything stays up for the UI/, 150_000);
     workflowId = /this order: +\S+\/workflows\/(portin-demo-[\w-]+)/.exec(demo.stdout())?.[1] ?? '';
     expect(workflowId).not.toBe('');
@@ -138,12 +139,21 @@ async function screenshot(page: Page, name: string): Promise<void> {
     await page.close();
   });
 
-  it('stops every process it started on SIGINT, as on Ctrl-C', async () => {
+  it('stops every process it started on Ctrl-C (SIGINT to the whole process group of npm run demo)', async () => {
     // The demo bounds its own stop at STOP_BUDGET_MS; the test waits longer so a slow stop shows up as
     // the demo's own report (which step, how long) rather than as our SIGKILL.
     const code = await demo!.stop('SIGINT', STOP_BUDGET_MS + 25_000);
-    expect({ code, diagnostics: code === 0 ? '' : demo!.diagnostics() }).toEqual({ code: 0, diagnostics: '' });
-    expect(demo!.stdout()).toMatch(/SIGINT: stopping…\nStopped the Temporal dev server \(pid \d+\) and every service/);
+    // npm answers a Ctrl-C with 130 whatever its script did, so the demo's own verdict is what it
+    // printed: one clean, ordered stop — the copies of the SIGINT relayed by npm and tsx are not taken
+    // for a second Ctrl-C (which would skip the clean stop).
+    const cleanStop =
+      /SIGINT: stopping…\nStopped the Temporal dev server \(pid \d+\) and every service/.test(demo!.stdout()) &&
+      !/again: exiting without waiting|Stopped, with problems/.test(demo!.stdout() + demo!.stderr());
+    expect({ code, cleanStop, diagnostics: cleanStop ? '' : demo!.diagnostics() }).toEqual({
+      code: 130,
+      cleanStop: true,
+      diagnostics: '',
+    });
     expect(
       [...demo!.seenProcesses()].filter(([, p]) => isAlive(p.key)).map(([pid, p]) => `${pid} ${p.command}`)
     ).toEqual([]);

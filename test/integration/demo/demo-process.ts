@@ -27,7 +27,7 @@ export interface DemoProcess {
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<string>;
   /** Resolves with the exit code (a signal is reported as 128 + its number). */
   exited: Promise<number>;
-  /** Sends `signal` if it still runs, then waits (SIGKILL after `graceMs`). */
+  /** Sends `signal` (to the process group when started `asInTerminal`) if it still runs, then waits (SIGKILL after `graceMs`). */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number>;
   /** Last resort for afterAll: SIGKILL whatever the demo started that is still alive; returns those pids. */
   killLeftovers(): number[];
@@ -92,8 +92,17 @@ export function isAlive(key: ProcessKey): boolean {
   return fields !== undefined && fields[19] === start && fields[0] !== 'Z';
 }
 
-/** Starts the demo with every port free and its own data directory. */
-export async function startDemoProcess(env: Record<string, string> = {}): Promise<DemoProcess> {
+/**
+ * Starts the demo with every port free and its own data directory.
+ *
+ * `asInTerminal`: started as a person types it, `npm run demo`, in a process group of its own, and
+ * `stop()` signals the whole group as Ctrl-C in a terminal does; npm and tsx then relay the same
+ * SIGINT to the demo a second time. Otherwise the demo script runs directly and only it is signalled.
+ */
+export async function startDemoProcess(
+  env: Record<string, string> = {},
+  { asInTerminal = false }: { asInTerminal?: boolean } = {}
+): Promise<DemoProcess> {
   const ports = {} as Record<DemoPortName, number>;
   const demoEnv: Record<string, string> = {};
   for (const name of Object.keys(DEMO_PORTS) as DemoPortName[]) {
@@ -106,8 +115,12 @@ export async function startDemoProcess(env: Record<string, string> = {}): Promis
   for (const key of Object.keys(inherited)) {
     if (key.startsWith('PORTFLOW_ENCRYPTION_') || key.startsWith('PORTFLOW_DEMO_')) delete inherited[key];
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'scripts', 'demo.ts')], {
+  const [command, args] = asInTerminal
+    ? ['npm', ['run', '--silent', 'demo']]
+    : [process.execPath, ['--import', 'tsx', path.join(projectRoot, 'scripts', 'demo.ts')]];
+  const child = spawn(command, args, {
     cwd: projectRoot,
+    detached: asInTerminal,
     env: {
       ...inherited,
       ...demoEnv,
@@ -223,8 +236,17 @@ export async function startDemoProcess(env: Record<string, string> = {}): Promis
     },
     async stop(signal = 'SIGINT', graceMs = 30_000) {
       if (child.exitCode === null && child.signalCode === null) {
-        child.kill(signal);
-        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        // A terminal signals the foreground process group, not one process.
+        const send = (s: NodeJS.Signals) => {
+          try {
+            if (asInTerminal) process.kill(-child.pid!, s);
+            else child.kill(s);
+          } catch {
+            // Gone in the meantime.
+          }
+        };
+        send(signal);
+        const timer = setTimeout(() => send('SIGKILL'), graceMs);
         const code = await exited;
         clearTimeout(timer);
         return code;
