@@ -12,11 +12,9 @@ import type { ScenarioOutcome } from '../src/demo/scenario';
 import { DemoSettingsError, loadDemoSettings } from '../src/demo/settings';
 import { startDemoStack } from '../src/demo/stack';
 import type { DemoStack } from '../src/demo/stack';
+import { handleInterrupts } from '../src/interrupts';
 import { PortInUseError } from '../src/temporal-server/ports';
 import { workflowListUiUrl, workflowUiUrl } from '../src/starter';
-
-/** Signals this close to the first are copies of the same Ctrl-C, not a second press. */
-const SAME_INTERRUPT_MS = 1500;
 
 async function main(): Promise<number> {
   const display = new DemoDisplay();
@@ -27,21 +25,17 @@ async function main(): Promise<number> {
   let stack: DemoStack | undefined;
   let stopRequested: ((signal: string) => void) | undefined;
   const stopSignal = new Promise<string>((resolve) => (stopRequested = resolve));
-  let firstSignalAt: number | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (firstSignalAt !== undefined) {
-      // One Ctrl-C reaches us more than once: from the terminal (the whole process group) and again
-      // relayed by `npm run` and tsx. Only a press well after the first means "stop waiting".
-      if (Date.now() - firstSignalAt < SAME_INTERRUPT_MS) return;
+  // SIGHUP too: closing the terminal should stop the demo as cleanly as Ctrl-C.
+  handleInterrupts(['SIGINT', 'SIGTERM', 'SIGHUP'], {
+    onFirst: (signal) => {
+      interrupted.abort();
+      stopRequested?.(signal);
+    },
+    onForce: (signal) => {
       console.error(`\n${signal} again: exiting without waiting for a clean stop.`);
       process.exit(130);
-    }
-    firstSignalAt = Date.now();
-    interrupted.abort();
-    stopRequested?.(signal);
-  };
-  // SIGHUP too: closing the terminal should stop the demo as cleanly as Ctrl-C.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+    },
+  });
 
   const relative = path.relative(process.cwd(), settings.dataDir);
   const dataDir = relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : settings.dataDir;

@@ -16,6 +16,7 @@ import { PortingEventName } from '../twilio/porting-event';
 import type { WebhookType } from '../twilio/schemas/webhook-configuration';
 import { jsonLineLogger } from './logger';
 import { startWebhookReceiver, WEBHOOK_PATH } from './server';
+import { handleInterrupts } from '../interrupts';
 
 export const USAGE = `Usage: npm run webhooks -- [command] [options]
 
@@ -237,10 +238,16 @@ async function fetchConfiguration(porting: PortingClient) {
   }
 }
 
+/** The first Ctrl-C or SIGTERM; a second press (not npm's relayed copy) exits without finishing requests. */
 const untilSignal = () =>
   new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+    handleInterrupts(['SIGINT', 'SIGTERM'], {
+      onFirst: resolve,
+      onForce: (signal) => {
+        console.error(`portflow webhooks: ${signal} again: exiting without waiting for requests in flight`);
+        process.exit(130);
+      },
+    });
   });
 
 /**
