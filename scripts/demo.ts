@@ -41,12 +41,11 @@ async function main(): Promise<number> {
   const dataDir = relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : settings.dataDir;
   display.note(`${display.strong('portflow demo')} — state, keys and log in ${dataDir}`);
   try {
-    stack = await Promise.race([
-      startDemoStack(settings, { report: (line) => display.note(`  ${line}`) }),
-      stopSignal.then((signal) => {
-        throw new Error(`${signal} during startup`);
-      }),
-    ]);
+    // An interrupt makes the startup stop what it had started, in order, and reject.
+    stack = await startDemoStack(settings, {
+      report: (line) => display.note(`  ${line}`),
+      signal: interrupted.signal,
+    });
   } catch (err) {
     if (interrupted.signal.aborted) {
       display.note('Interrupted during startup; everything that had started was stopped.');

@@ -103,14 +103,20 @@ const quietBundlerLogger = {
 
 /**
  * Starts the whole stack. The caller has checked the ports (assertDemoPortsFree). If a step fails,
- * whatever had started is stopped before the error is thrown.
+ * or `signal` aborts (Ctrl-C during startup), whatever had started is stopped, in order, before the
+ * error (or the abort reason) is thrown.
  */
 export async function startDemoStack(
   settings: DemoSettings,
-  options: { env?: NodeJS.ProcessEnv; report?: StartupReporter } = {}
+  options: { env?: NodeJS.ProcessEnv; report?: StartupReporter; signal?: AbortSignal } = {}
 ): Promise<DemoStack> {
   const env = options.env ?? process.env;
-  const report = options.report ?? (() => undefined);
+  const { signal } = options;
+  // Between steps: an interrupt stops the startup here rather than after everything is up.
+  const report: StartupReporter = (line) => {
+    signal?.throwIfAborted();
+    options.report?.(line);
+  };
   const { ports, dataDir } = settings;
   const log = new DemoLogFile(path.join(dataDir, 'demo.log'));
   const cleanups: CleanupStep[] = [];
@@ -167,6 +173,7 @@ export async function startDemoStack(
         log: log.lines('temporal-binaries'),
         // The demo stops the server itself, last: on Ctrl-C the worker must not lose it first.
         stopOnSignals: false,
+        signal,
       }).then((server) => {
         // SIGKILL after 5 s; if even that is not seen in time, the exit hook kills it again.
         cleanups.push({ what: 'Temporal dev server', run: () => server.stop(5000), timeoutMs: 7000 });
@@ -276,7 +283,8 @@ export async function startDemoStack(
         })),
     };
   } catch (err) {
-    log.write('demo', 'error', 'startup failed', { error: err });
+    if (signal?.aborted) log.write('demo', 'info', 'startup interrupted: stopping what had started');
+    else log.write('demo', 'error', 'startup failed', { error: err });
     await stopAll();
     log.close();
     throw err;

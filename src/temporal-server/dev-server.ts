@@ -32,6 +32,8 @@ export interface DevServerOptions {
    * those signals and stops the server last, after the workers that use it. @default true
    */
   stopOnSignals?: boolean;
+  /** Gives up waiting for the server to come up: stops it and rejects with the abort reason. */
+  signal?: AbortSignal;
 }
 
 export interface DevServerHandle {
@@ -90,6 +92,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   await waitUntilReady(proc, () => searchAttributesVisible(address, namespace), {
     timeoutMs: options.startTimeoutMs ?? 60_000,
     what: `frontend on ${address} with portflow's search attributes`,
+    signal: options.signal,
   });
   return {
     address,

@@ -107,16 +107,26 @@ export function startManagedProcess(
 }
 
 /**
- * Polls `probe` until it resolves true, the process dies, or the deadline passes. The error says
- * which, with the process's last output.
+ * Polls `probe` until it resolves true, the process dies, the deadline passes or `signal` aborts
+ * (then the process is stopped and the abort reason thrown). The error says which, with the
+ * process's last output.
  */
 export async function waitUntilReady(
   proc: ManagedProcess,
   probe: () => Promise<boolean>,
-  { timeoutMs, intervalMs = 250, what }: { timeoutMs: number; intervalMs?: number; what: string }
+  {
+    timeoutMs,
+    intervalMs = 250,
+    what,
+    signal,
+  }: { timeoutMs: number; intervalMs?: number; what: string; signal?: AbortSignal }
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (signal?.aborted) {
+      await proc.stop(5000);
+      signal.throwIfAborted();
+    }
     if (proc.hasExited()) {
       throw new Error(`${proc.name} exited before ${what}.\n--- last output ---\n${proc.outputTail()}`);
     }

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { DEMO_ACCOUNT_NUMBER, DEMO_NUMBERS, DEMO_PIN } from '../../../src/demo/scenario';
+import { startDevServer } from '../../../src/temporal-server/dev-server';
 import { isAlive, startDemoProcess } from './demo-process';
 import type { DemoProcess } from './demo-process';
 
@@ -79,6 +80,37 @@ describe('npm run demo (PORTFLOW_DEMO_EXIT=1, no TTY)', () => {
     expect(seen.has(Number(named![2]))).toBe(true);
     expect([...seen.values()].map((p) => p.command)).toContain('temporal');
     expect([...seen].filter(([, p]) => isAlive(p.key)).map(([pid, p]) => `${pid} ${p.command}`)).toEqual([]);
+  });
+
+  it('stops what had started, in order, on Ctrl-C while the dev server is still coming up', async () => {
+    const early = await startDemoProcess({ PORTFLOW_DEMO_EXIT: '1' });
+    try {
+      const deadline = Date.now() + 60_000;
+      while (![...early.seenProcesses().values()].some((p) => p.command === 'temporal')) {
+        if (Date.now() > deadline || early.child.exitCode !== null) throw new Error(early.diagnostics());
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const code = await early.stop('SIGINT', 45_000);
+      expect({ code, diagnostics: code === 130 ? '' : early.diagnostics() }).toEqual({ code: 130, diagnostics: '' });
+      expect(early.stdout()).toContain('Interrupted during startup; everything that had started was stopped.');
+      const own = early.diagnostics();
+      expect(own).toContain('startup interrupted: stopping what had started');
+      expect(own).toContain('"stopped sandbox"');
+      expect(own).toContain('"stopped codec server"');
+      expect(
+        [...early.seenProcesses()].filter(([, p]) => isAlive(p.key)).map(([pid, p]) => `${pid} ${p.command}`)
+      ).toEqual([]);
+      // The dev server was stopped, not killed mid-setup: its state file starts again.
+      const again = await startDevServer({
+        port: 0,
+        uiPort: false,
+        dbFile: path.join(early.dataDir, 'temporal.sqlite'),
+      });
+      await again.stop();
+    } finally {
+      await early.stop('SIGKILL', 1000);
+      early.killLeftovers();
+    }
   });
 
   it('refuses to start when a port is taken, naming the port and what it is for, and starts nothing', async () => {
