@@ -310,6 +310,12 @@ describe('createWebhookReceiver options', () => {
     );
   });
 
+  it('refuses an empty additional token, which would only hide a configuration mistake', () => {
+    expect(() =>
+      createWebhookReceiver({ temporalClient: client, authToken: TOKEN, additionalAuthTokens: [''] })
+    ).toThrow('  additionalAuthTokens.0: an empty token would accept nothing; leave it out');
+  });
+
   it('requires a Temporal client', () => {
     expect(() => createWebhookReceiver({ authToken: TOKEN } as never)).toThrow(
       'temporalClient: required (a Temporal Client)'
