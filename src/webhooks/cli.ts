@@ -9,6 +9,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadDataConverter } from '../codec/data-converter';
 import { ConfigError, loadConfig } from '../config';
 import type { PortflowConfig } from '../config';
+import { handleInterrupts } from '../interrupts';
 import { PortingClient } from '../twilio/client';
 import { TwilioApiError } from '../twilio/errors';
 import { normalizeEventName } from '../twilio/events';
@@ -16,7 +17,6 @@ import { PortingEventName } from '../twilio/porting-event';
 import type { WebhookType } from '../twilio/schemas/webhook-configuration';
 import { jsonLineLogger } from './logger';
 import { startWebhookReceiver, WEBHOOK_PATH } from './server';
-import { handleInterrupts } from '../interrupts';
 
 export const USAGE = `Usage: npm run webhooks -- [command] [options]
 
