@@ -13,6 +13,13 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === '' ? undefined : v));
+/** Comma-separated values; spaces around them and empty entries are ignored. */
+const commaList = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+);
 const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|days?|hours?|minutes?|seconds?)$/, {
   message: 'expected a duration such as "30s", "5m", "6h" or "2 days"',
 });
@@ -33,16 +40,7 @@ const envSchema = z.object({
     .regex(/^AC[0-9a-fA-F]{32}$/, { message: 'expected AC followed by 32 hex digits' })
     .default(SANDBOX_ACCOUNT_SID),
   TWILIO_AUTH_TOKEN: optionalString,
-  // Comma-separated; spaces and empty entries are ignored.
-  TWILIO_WEBHOOK_AUTH_TOKENS: z
-    .string()
-    .optional()
-    .transform((v) =>
-      (v ?? '')
-        .split(',')
-        .map((t) => t.trim())
-        .filter(Boolean)
-    ),
+  TWILIO_WEBHOOK_AUTH_TOKENS: commaList.default([]),
   TWILIO_API_KEY: optionalString,
   TWILIO_API_SECRET: optionalString,
   TWILIO_API_BASE_URL: url.default(sandboxUrl),
@@ -70,7 +68,7 @@ const envSchema = z.object({
   PORTFLOW_ENCRYPTION_KEY_FILE: optionalString,
   CODEC_SERVER_PORT: port.default(8888),
   CODEC_SERVER_TOKEN: optionalString,
-  CODEC_CORS_ORIGINS: z.string().default('http://127.0.0.1:8233,http://localhost:8233,http://localhost:8080'),
+  CODEC_CORS_ORIGINS: commaList.default(['http://127.0.0.1:8233', 'http://localhost:8233', 'http://localhost:8080']),
 });
 
 export interface PortflowConfig {
@@ -159,9 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PortflowConfig
       keyFile: e.PORTFLOW_ENCRYPTION_KEY_FILE,
       serverPort: e.CODEC_SERVER_PORT,
       serverToken: e.CODEC_SERVER_TOKEN,
-      corsOrigins: e.CODEC_CORS_ORIGINS.split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
+      corsOrigins: e.CODEC_CORS_ORIGINS,
     },
   };
 }
