@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import { handleInterrupts } from '../interrupts';
 
 /**
  * A child process that must never outlive us: it is stopped (TERM, then KILL) on `stop()`, on our
@@ -31,14 +32,19 @@ function installExitHooks(): void {
       if (!p.hasExited()) p.child.kill('SIGKILL');
     }
   });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+  // Installed for the process's lifetime until the first interrupt has been handled: copies of the
+  // same Ctrl-C (relayed by npm and tsx) must not reach Node's default handler, which would kill us
+  // before the children are stopped. A later press waits for the (bounded) stop like the first.
+  const dispose = handleInterrupts(['SIGINT', 'SIGTERM'], {
+    onFirst: (signal) => {
       void Promise.all([...stopOnSignal].map((p) => p.stop(5000))).finally(() => {
+        dispose();
         // Re-raise so the default behaviour (and other listeners' expectations) still apply.
         if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
       });
-    });
-  }
+    },
+    onForce: () => undefined,
+  });
 }
 
 export function startManagedProcess(
