@@ -4,6 +4,7 @@ import fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Payload, PayloadCodec } from '@temporalio/common';
+import { closeGracefully } from '../close-gracefully';
 import { PayloadDecryptionError } from './encryption-codec';
 
 /** Options of {@link startCodecServer}. */
@@ -196,5 +197,6 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
   // 0.0.0.0 / :: are where it listens, not where to reach it.
   const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   const url = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
-  return { url, stop: () => app.close() };
+  // A browser showing the UI keeps connections open; they must not hold the stop up.
+  return { url, stop: () => closeGracefully(app) };
 }

@@ -13,6 +13,7 @@ import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
+import { closeGracefully } from '../close-gracefully';
 import { isParseFailure, parsePortingWebhook } from '../twilio/events';
 import { DeliveryDeduper } from './dedupe';
 import { jsonLineLogger } from './logger';
@@ -354,7 +355,10 @@ export interface WebhookReceiverHandle {
   app: FastifyInstance;
   metrics: WebhookMetrics;
   stats(): WebhookStats;
-  /** Stops accepting, lets requests in flight finish, closes. The Temporal client stays open (it is yours). */
+  /**
+   * Stops accepting, lets requests in flight finish (for up to Twilio's own 15 s timeout), then
+   * closes every connection. The Temporal client stays open (it is yours).
+   */
   stop(): Promise<void>;
 }
 
@@ -376,6 +380,7 @@ export async function startWebhookReceiver(
     app: receiver.app,
     metrics: receiver.metrics,
     stats: receiver.stats,
-    stop: () => (stopping ??= receiver.app.close()),
+    // Twilio gives up on a delivery after 15 s: past that, nobody waits for the answer.
+    stop: () => (stopping ??= closeGracefully(receiver.app, 15_000)),
   };
 }

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { Payload } from '@temporalio/common';
 import { startCodecServer } from '../../../src/codec/codec-server';
@@ -231,5 +232,21 @@ describe('codec server', () => {
       expect(res.status).toBe(401);
       expect(res.headers.get('access-control-allow-origin')).toBe(UI_ORIGIN);
     });
+  });
+
+  it('stops within its grace even while a client holds a request open (a browser showing the UI)', async () => {
+    const server = await startCodecServer({ codec: new EncryptionCodec(keyring), corsOrigins: [UI_ORIGIN] });
+    const { hostname, port } = new URL(server.url);
+    const socket = connect(Number(port), hostname);
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => undefined);
+    // Headers begun and never finished: not an idle connection, so close() alone would wait for it.
+    socket.write('POST /decode HTTP/1.1\r\nHost: localhost\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = Date.now();
+    await server.stop();
+    await closed;
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
