@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { DemoDisplay } from '../src/demo/display';
-import { assertDemoPortsFree, DemoPortsInUseError } from '../src/demo/preflight';
+import { claimDemoPorts, DemoPortsInUseError } from '../src/demo/ports';
 import { DEMO_CUSTOMER_REF, runDemoScenario, summarizeOutcome, terminateLeftovers } from '../src/demo/scenario';
 import type { ScenarioOutcome } from '../src/demo/scenario';
 import { DemoSettingsError, loadDemoSettings } from '../src/demo/settings';
@@ -18,8 +18,9 @@ import { workflowListUiUrl, workflowUiUrl } from '../src/starter';
 
 async function main(): Promise<number> {
   const display = new DemoDisplay();
-  const settings = await loadDemoSettings(process.env, process.argv.slice(2));
-  await assertDemoPortsFree(settings);
+  const settings = loadDemoSettings(process.env, process.argv.slice(2));
+  // Reserves the ports given as 0 until their pieces start; fails here, before anything runs, on a busy one.
+  const ports = await claimDemoPorts(settings);
 
   const interrupted = new AbortController();
   let stack: DemoStack | undefined;
@@ -42,7 +43,7 @@ async function main(): Promise<number> {
   display.note(`${display.strong('portflow demo')} — state, keys and log in ${dataDir}`);
   try {
     // An interrupt makes the startup stop what it had started, in order, and reject.
-    stack = await startDemoStack(settings, {
+    stack = await startDemoStack(settings, ports, {
       report: (line) => display.note(`  ${line}`),
       signal: interrupted.signal,
     });
@@ -54,7 +55,7 @@ async function main(): Promise<number> {
     throw err;
   }
 
-  const ui = stack.devServer.uiUrl ?? `http://127.0.0.1:${settings.ports.ui}`;
+  const ui = stack.devServer.uiUrl ?? `http://127.0.0.1:${stack.ports.ui}`;
   const ns = settings.namespace;
   display.note(`  Temporal UI:       ${ui}`);
   display.note(`  Log:               ${stack.log.file}`);

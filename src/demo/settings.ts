@@ -6,7 +6,6 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { projectRoot } from '../temporal-server/binaries';
-import { findFreePort } from '../temporal-server/ports';
 
 /** One TCP port the demo listens on: what it is for and the variable that moves it. */
 export interface DemoPortSpec {
@@ -29,7 +28,7 @@ export type DemoPortName = keyof typeof DEMO_PORTS;
 
 /** Everything the demo needs to know before it starts. */
 export interface DemoSettings {
-  /** Resolved ports (a `0` in the environment is replaced by a free port). */
+  /** Ports as given; `0` is any free port, reserved when the demo claims its ports (see ./ports). */
   ports: Record<DemoPortName, number>;
   /** Holds the dev server's SQLite file, the local encryption key file, the log and the bill. */
   dataDir: string;
@@ -94,14 +93,8 @@ ${Object.values(DEMO_PORTS)
   ${'PORTFLOW_DEMO_TIMEOUT_SECONDS'.padEnd(30)} give up on the scenario after [300]
   ${'PORTFLOW_DEMO_EXIT'.padEnd(30)} 1 = exit after the scenario [0]`;
 
-/**
- * Reads the demo's settings. Every problem is reported at once, by variable or flag name.
- * A port given as `0` becomes a free port chosen now.
- */
-export async function loadDemoSettings(
-  env: NodeJS.ProcessEnv = process.env,
-  argv: readonly string[] = []
-): Promise<DemoSettings> {
+/** Reads the demo's settings. Every problem is reported at once, by variable or flag name. */
+export function loadDemoSettings(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): DemoSettings {
   const problems: string[] = [];
   let exitFlag = false;
   for (const arg of argv) {
@@ -122,12 +115,11 @@ export async function loadDemoSettings(
 
   const ports = {} as Record<DemoPortName, number>;
   for (const [name, spec] of Object.entries(DEMO_PORTS) as Array<[DemoPortName, DemoPortSpec]>) {
-    const port = e[spec.env] as number;
-    ports[name] = port === 0 ? await findFreePort() : port;
+    ports[name] = e[spec.env] as number;
   }
   const byPort = new Map<number, DemoPortName[]>();
   for (const [name, port] of Object.entries(ports) as Array<[DemoPortName, number]>) {
-    byPort.set(port, [...(byPort.get(port) ?? []), name]);
+    if (port !== 0) byPort.set(port, [...(byPort.get(port) ?? []), name]);
   }
   const clashes = [...byPort].filter(([, names]) => names.length > 1);
   if (clashes.length > 0) {

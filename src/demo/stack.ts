@@ -24,7 +24,8 @@ import { startWebhookReceiver } from '../webhooks';
 import type { WebhookReceiverHandle } from '../webhooks';
 import { createPortflowWorker } from '../worker';
 import { DemoLogFile } from './log-file';
-import type { DemoSettings } from './settings';
+import type { DemoPorts } from './ports';
+import type { DemoPortName, DemoSettings } from './settings';
 import { runCleanups } from './stop-sequence';
 import type { CleanupStep } from './stop-sequence';
 
@@ -38,6 +39,8 @@ export interface DemoKeys {
 /** Everything the demo started, and how to stop it. */
 export interface DemoStack {
   settings: DemoSettings;
+  /** The port of each piece (those given as `0` chosen at startup). */
+  ports: Readonly<Record<DemoPortName, number>>;
   log: DemoLogFile;
   keys: DemoKeys;
   devServer: DevServerHandle;
@@ -102,12 +105,13 @@ const quietBundlerLogger = {
 };
 
 /**
- * Starts the whole stack. The caller has checked the ports (assertDemoPortsFree). If a step fails,
- * or `signal` aborts (Ctrl-C during startup), whatever had started is stopped, in order, before the
- * error (or the abort reason) is thrown.
+ * Starts the whole stack on the ports the caller claimed (claimDemoPorts), releasing each reserved
+ * one just before its piece listens. If a step fails, or `signal` aborts (Ctrl-C during startup),
+ * whatever had started is stopped, in order, before the error (or the abort reason) is thrown.
  */
 export async function startDemoStack(
   settings: DemoSettings,
+  claimed: DemoPorts,
   options: { env?: NodeJS.ProcessEnv; report?: StartupReporter; signal?: AbortSignal } = {}
 ): Promise<DemoStack> {
   const env = options.env ?? process.env;
@@ -117,7 +121,8 @@ export async function startDemoStack(
     signal?.throwIfAborted();
     options.report?.(line);
   };
-  const { ports, dataDir } = settings;
+  const { dataDir } = settings;
+  const ports = claimed.numbers;
   const log = new DemoLogFile(path.join(dataDir, 'demo.log'));
   const cleanups: CleanupStep[] = [];
   const stopAll = () => runCleanups(cleanups.splice(0).reverse(), log);
@@ -129,6 +134,7 @@ export async function startDemoStack(
 
     // Once per process, before any connection: logs go to the demo log, metrics to Prometheus.
     // No shutdown signals: the demo decides the order in which things stop.
+    await claimed.release('metrics');
     Runtime.install({
       logger: log.temporalLogger('DEBUG'),
       shutdownSignals: [],
@@ -138,6 +144,7 @@ export async function startDemoStack(
       },
     });
 
+    await claimed.release('codec');
     const codecServer = await startCodecServer({
       port: ports.codec,
       host: '127.0.0.1',
@@ -150,6 +157,7 @@ export async function startDemoStack(
 
     // The sandbox runs in real time until the scenario's request exists (the 7-day rule is
     // checked against its clock); the scenario then speeds it up.
+    await claimed.release('sandbox');
     const sandbox = await startSandbox({
       port: ports.sandbox,
       clockScale: 1,
@@ -163,6 +171,7 @@ export async function startDemoStack(
     report(`Twilio sandbox:    ${sandbox.url} (control API ${sandbox.url}/_sandbox)`);
 
     report('Starting the Temporal dev server and bundling the workflow code (a few seconds)…');
+    await claimed.release('temporal', 'ui');
     const [devServer, bundle] = await Promise.all([
       startDevServer({
         port: ports.temporal,
@@ -247,6 +256,7 @@ export async function startDemoStack(
     const metricsUrl = `http://127.0.0.1:${ports.metrics}/metrics`;
     report(`Worker:            task queue ${settings.taskQueue}; metrics on ${metricsUrl}`);
 
+    await claimed.release('webhooks');
     const receiver = await startWebhookReceiver({
       temporalClient: client,
       authToken: sandbox.authToken,
@@ -264,6 +274,7 @@ export async function startDemoStack(
     let stopping: Promise<string[]> | null = null;
     return {
       settings,
+      ports,
       log,
       keys,
       devServer,
@@ -286,6 +297,7 @@ export async function startDemoStack(
     if (signal?.aborted) log.write('demo', 'info', 'startup interrupted: stopping what had started');
     else log.write('demo', 'error', 'startup failed', { error: err });
     await stopAll();
+    await claimed.releaseAll();
     log.close();
     throw err;
   }

@@ -69,8 +69,9 @@ async function screenshot(page: Page, name: string): Promise<void> {
     await demo.waitForLine(/^Everything stays up for the UI/, 150_000);
     workflowId = /this order: +\S+\/workflows\/(portin-demo-[\w-]+)/.exec(demo.stdout())?.[1] ?? '';
     expect(workflowId).not.toBe('');
-    uiUrl = `http://127.0.0.1:${demo.ports.ui}`;
-    codecUrl = `http://127.0.0.1:${demo.ports.codec}`;
+    const ports = demo.ports();
+    uiUrl = `http://127.0.0.1:${ports.ui}`;
+    codecUrl = `http://127.0.0.1:${ports.codec}`;
     // A fresh profile: no cached UI settings, no earlier codec endpoint.
     profileDir = mkdtempSync(path.join(os.tmpdir(), 'portflow-chromium-'));
     context = await chromium.launchPersistentContext(profileDir, {

@@ -2,6 +2,10 @@
  * Runs `scripts/demo.ts` as a child process the way a person would (no TTY), on free ports and a
  * temporary data directory, and watches the processes it starts. Shared by the demo test and the
  * browser test.
+ *
+ * Every port is given as `0`: the demo reserves its own free ports and holds them until each piece
+ * listens. Ports chosen here would stay unbound for the seconds the demo takes to start, and
+ * another process or an outgoing connection could take one meanwhile (CI saw EADDRINUSE).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -10,13 +14,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEMO_PORTS } from '../../../src/demo/settings';
 import type { DemoPortName } from '../../../src/demo/settings';
-import { findFreePort } from '../../../src/temporal-server/ports';
 
 export const projectRoot = path.resolve(__dirname, '../../..');
 
 export interface DemoProcess {
   child: ChildProcess;
-  ports: Record<DemoPortName, number>;
+  /** The port of each piece, read from the lines the demo printed as it started them; throws if one is missing. */
+  ports(): Record<DemoPortName, number>;
   dataDir: string;
   /** Everything written so far to stdout and stderr. */
   stdout(): string;
@@ -64,6 +68,28 @@ export interface SeenProcess {
   command: string;
 }
 
+/** How the demo announces each piece (scripts/demo.ts and src/demo/stack.ts). */
+const ANNOUNCED: Record<DemoPortName, RegExp> = {
+  temporal: /^ *Temporal: +127\.0\.0\.1:(\d+) /m,
+  ui: /^ *Temporal UI: +http:\/\/127\.0\.0\.1:(\d+)$/m,
+  codec: /^ *Codec server: +http:\/\/127\.0\.0\.1:(\d+)$/m,
+  sandbox: /^ *Twilio sandbox: +http:\/\/127\.0\.0\.1:(\d+) /m,
+  webhooks: /^ *Webhook receiver: +http:\/\/127\.0\.0\.1:(\d+)\//m,
+  metrics: /metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics$/m,
+};
+
+function announcedPorts(stdout: string): Record<DemoPortName, number> {
+  const ports = {} as Record<DemoPortName, number>;
+  const missing: DemoPortName[] = [];
+  for (const name of Object.keys(ANNOUNCED) as DemoPortName[]) {
+    const match = ANNOUNCED[name].exec(stdout);
+    if (match) ports[name] = Number(match[1]);
+    else missing.push(name);
+  }
+  if (missing.length > 0) throw new Error(`The demo has not announced the port of: ${missing.join(', ')}.\n${stdout}`);
+  return ports;
+}
+
 /** Every live descendant of `root`. */
 export function descendantsOf(root: number): number[] {
   const children = new Map<number, number[]>();
@@ -103,12 +129,8 @@ export async function startDemoProcess(
   env: Record<string, string> = {},
   { asInTerminal = false }: { asInTerminal?: boolean } = {}
 ): Promise<DemoProcess> {
-  const ports = {} as Record<DemoPortName, number>;
   const demoEnv: Record<string, string> = {};
-  for (const name of Object.keys(DEMO_PORTS) as DemoPortName[]) {
-    ports[name] = await findFreePort();
-    demoEnv[DEMO_PORTS[name].env] = String(ports[name]);
-  }
+  for (const name of Object.keys(DEMO_PORTS) as DemoPortName[]) demoEnv[DEMO_PORTS[name].env] = '0';
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'portflow-demo-'));
   const inherited = { ...process.env };
   // The demo must generate its own key file; no key from the developer's shell.
@@ -168,7 +190,7 @@ export async function startDemoProcess(
 
   return {
     child,
-    ports,
+    ports: () => announcedPorts(stdout),
     dataDir,
     stdout: () => stdout,
     stderr: () => stderr,

@@ -5,11 +5,14 @@
  * not-portable one, one rejected and resubmitted), prints one JSON line, then keeps serving
  * /metrics until SIGTERM.
  *
- * Reads TEMPORAL_ADDRESS, PORTFLOW_TEST_WORKFLOW_BUNDLE and PORTFLOW_METRICS_PORT from the env.
+ * Reads TEMPORAL_ADDRESS and PORTFLOW_TEST_WORKFLOW_BUNDLE from the env. The metrics port is
+ * chosen here, held until the runtime binds it: chosen by the test, it would stay unbound for the
+ * seconds this process takes to start, and something else could take it.
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../../../src/config';
+import { reservePort } from '../../../src/temporal-server/ports';
 import { startSandbox } from '../../../src/sandbox';
 import { getPortInStatus, resubmitRejected, startPortIn, waitForPortIn } from '../../../src/starter';
 import { PortingClient } from '../../../src/twilio/client';
@@ -24,7 +27,9 @@ async function main(): Promise<void> {
   if (!address || !codePath)
     throw new Error('metrics-worker: TEMPORAL_ADDRESS and PORTFLOW_TEST_WORKFLOW_BUNDLE are required');
   // The production path: the worker's own runtime installer, metrics on config.metrics.port.
-  const config = loadConfig(process.env);
+  const metricsPort = await reservePort();
+  const config = loadConfig({ ...process.env, PORTFLOW_METRICS_PORT: String(metricsPort.port) });
+  await metricsPort.release();
   installRuntime(config);
 
   // Real time with short carrier delays (as startPortflowEnv): no race with the 7-day target-date rule.

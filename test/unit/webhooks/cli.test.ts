@@ -170,12 +170,16 @@ describe('runWebhooksCli against the sandbox', () => {
 
   it('serves until told to stop, then closes (starting even while Temporal is down)', async () => {
     let stop: (signal: string) => void = () => undefined;
-    env.WEBHOOK_PORT = String(await findFreePort());
+    // Port 0: the receiver binds a free port and says which.
+    env.WEBHOOK_PORT = '0';
     env.TEMPORAL_ADDRESS = `127.0.0.1:${await findFreePort()}`;
     env.PORTFLOW_ENCRYPTION_KEYS = `test:${randomBytes(32).toString('base64')}`;
     const running = runWebhooksCli([], { ...io(), stopSignal: () => new Promise((resolve) => (stop = resolve)) });
-    const base = `http://127.0.0.1:${env.WEBHOOK_PORT}`;
-    await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => null))?.status === 200);
+    let base = '';
+    await waitFor(async () => {
+      base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out.join('\n'))?.[1] ?? '';
+      return base !== '' && (await fetch(`${base}/healthz`).catch(() => null))?.status === 200;
+    });
     expect((await fetch(`${base}/readyz`)).status).toBe(503);
     stop('SIGTERM');
     expect(await running).toBe(0);
@@ -214,12 +218,11 @@ describe('npm run webhooks (the process)', () => {
   }
 
   it('stops gracefully on SIGTERM with exit code 0', async () => {
-    const port = await findFreePort();
     let signalled = false;
     const result = await run(
       [],
       {
-        WEBHOOK_PORT: String(port),
+        WEBHOOK_PORT: '0',
         TEMPORAL_ADDRESS: `127.0.0.1:${await findFreePort()}`,
         PORTFLOW_ENCRYPTION_KEYS: `test:${randomBytes(32).toString('base64')}`,
       },
