@@ -49,11 +49,40 @@ export interface DevServerHandle {
 
 export const defaultDbFile = path.join(projectRoot, '.data', 'temporal.sqlite');
 
+/** Starts within one call, when a port was taken between being chosen and being bound. */
+export const DEV_SERVER_START_ATTEMPTS = 3;
+
 /**
  * Starts `temporal server start-dev` on 127.0.0.1 with portflow's search attributes registered and
  * waits (up to a minute) until the frontend answers and the attributes are visible.
+ *
+ * The CLI picks its internal ports (frontend HTTP, history, matching, ...) the racy way: free a
+ * moment ago, maybe not when it binds. If it exits because a port was taken meanwhile, it is started
+ * again (with a new frontend port when `port` is 0), up to {@link DEV_SERVER_START_ATTEMPTS} times.
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServerHandle> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServerOnce(options);
+    } catch (err) {
+      if (!(err instanceof PortRaceError) || attempt >= DEV_SERVER_START_ATTEMPTS) throw err;
+      options.log?.(`temporal dev server: a port was taken while it started (${err.bindError}); starting again`);
+    }
+  }
+}
+
+/** The server exited because a port it was about to bind had been taken. */
+class PortRaceError extends Error {
+  override readonly name = 'PortRaceError';
+  constructor(
+    message: string,
+    readonly bindError: string
+  ) {
+    super(message);
+  }
+}
+
+async function startDevServerOnce(options: DevServerOptions): Promise<DevServerHandle> {
   const host = '127.0.0.1';
   const namespace = options.namespace ?? 'default';
   const port = options.port === 0 ? await findFreePort(host) : (options.port ?? 7233);
@@ -89,11 +118,20 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     stopOnSignals: options.stopOnSignals,
   });
   const address = `${host}:${port}`;
-  await waitUntilReady(proc, () => searchAttributesVisible(address, namespace), {
-    timeoutMs: options.startTimeoutMs ?? 60_000,
-    what: `frontend on ${address} with portflow's search attributes`,
-    signal: options.signal,
-  });
+  try {
+    await waitUntilReady(proc, () => searchAttributesVisible(address, namespace), {
+      timeoutMs: options.startTimeoutMs ?? 60_000,
+      what: `frontend on ${address} with portflow's search attributes`,
+      signal: options.signal,
+    });
+  } catch (err) {
+    // e.g. `Error: can't set frontend HTTP port 51557: listen tcp 127.0.0.1:51557: bind: address already in use`
+    const bindError = /[^\n]*bind: address already in use[^\n]*/.exec(proc.outputTail())?.[0];
+    if (proc.hasExited() && bindError && !options.signal?.aborted) {
+      throw new PortRaceError(err instanceof Error ? err.message : String(err), bindError.trim());
+    }
+    throw err;
+  }
   return {
     address,
     namespace,

@@ -1,9 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { portflowSearchAttributes } from '../../../src/search-attributes';
-import { listCustomSearchAttributes, startDevServer } from '../../../src/temporal-server/dev-server';
+import { locateBinary } from '../../../src/temporal-server/binaries';
+import {
+  DEV_SERVER_START_ATTEMPTS,
+  listCustomSearchAttributes,
+  startDevServer,
+} from '../../../src/temporal-server/dev-server';
 import { findFreePort } from '../../../src/temporal-server/ports';
 import { connectTemporal, createTestWorker, devServerAddress, uniqueTaskQueue } from '../../helpers/temporal';
 import type { TemporalTestContext } from '../../helpers/temporal';
@@ -87,6 +92,60 @@ describe('startDevServer', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('when a port the CLI chose is taken before it binds it', () => {
+    const BIND_ERROR =
+      "Error: can't set frontend HTTP port 51557: listen tcp 127.0.0.1:51557: bind: address already in use";
+    let dir: string;
+    const saved = process.env.TEMPORAL_CLI_PATH;
+
+    /** A `temporal` that fails as the real one does when it loses a port race, `failures` times, then is the real one. */
+    function losesRaces(failures: number): { starts: () => number } {
+      const real = locateBinary('temporal')!.path;
+      const counter = path.join(dir, 'starts');
+      writeFileSync(counter, '');
+      const script = path.join(dir, 'temporal');
+      writeFileSync(
+        script,
+        `#!/bin/sh\necho x >> '${counter}'\n` +
+          `if [ "$(wc -l < '${counter}')" -le ${failures} ]; then echo "${BIND_ERROR}" >&2; exit 1; fi\n` +
+          `exec '${real}' "$@"\n`,
+        { mode: 0o755 }
+      );
+      process.env.TEMPORAL_CLI_PATH = script;
+      return { starts: () => readFileSync(counter, 'utf8').split('\n').filter(Boolean).length };
+    }
+
+    beforeEach(() => {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'portflow-port-race-'));
+    });
+    afterEach(() => {
+      if (saved === undefined) delete process.env.TEMPORAL_CLI_PATH;
+      else process.env.TEMPORAL_CLI_PATH = saved;
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('starts it again, and says so', async () => {
+      const cli = losesRaces(1);
+      const log: string[] = [];
+      const server = await startDevServer({ port: 0, uiPort: false, dbFile: ':memory:', log: (l) => log.push(l) });
+      try {
+        expect(cli.starts()).toBe(2);
+        expect(log).toContain(`temporal dev server: a port was taken while it started (${BIND_ERROR}); starting again`);
+        expect(Object.keys(await listCustomSearchAttributes(server.address, 'default'))).toEqual(
+          expect.arrayContaining(portflowSearchAttributes.map((a) => a.name))
+        );
+      } finally {
+        await server.stop();
+      }
+    });
+
+    it(`gives up after ${DEV_SERVER_START_ATTEMPTS} attempts with the server's own error`, async () => {
+      const cli = losesRaces(DEV_SERVER_START_ATTEMPTS);
+      await expect(startDevServer({ port: 0, uiPort: false, dbFile: ':memory:' })).rejects.toThrow(BIND_ERROR);
+      expect(cli.starts()).toBe(DEV_SERVER_START_ATTEMPTS);
+    });
   });
 
   it('names the busy port when the frontend port is taken', async () => {
