@@ -49,7 +49,7 @@ export interface DevServerHandle {
 
 export const defaultDbFile = path.join(projectRoot, '.data', 'temporal.sqlite');
 
-/** Starts within one call, when a port was taken between being chosen and being bound. */
+/** How often one `startDevServer` call starts the CLI while it keeps losing port races. */
 export const DEV_SERVER_START_ATTEMPTS = 3;
 
 /**
