@@ -11,12 +11,11 @@ import {
   continueAsNew,
   isCancellation,
   log,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { PortInActivities, PortabilityVerdict } from '../activities';
+import type { PortabilityVerdict } from '../activities';
 import type { LosingCarrierInput, PortInOrder } from '../order';
 import {
   PortInCustomer,
@@ -28,6 +27,7 @@ import {
 import { PhoneNumberStatus, PortInRequestStatus } from '../twilio/porting-event';
 import type { PortingEvent } from '../twilio/porting-event';
 import type { CreatePortInRequest } from '../twilio/schemas/port-in';
+import { creation, portability, quick } from './activity-options';
 import { parseDuration } from './duration';
 import { recordNumberChanges, recordOrderOutcome } from './metrics';
 import {
@@ -80,21 +80,6 @@ const DEFAULTS = {
   continueAsNewAfterEvents: 8000,
   continueAsNewAfterSignals: 5000,
 } as const;
-
-const quick = proxyActivities<PortInActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
-});
-const portability = proxyActivities<PortInActivities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
-});
-const creation = proxyActivities<PortInActivities>({
-  startToCloseTimeout: '2 minutes',
-  // Bounded: an order that cannot be created after this many tries needs a person, not a loop.
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts: 20 },
-});
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
