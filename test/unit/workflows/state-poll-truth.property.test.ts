@@ -124,7 +124,7 @@ const twilioTime = (random: Random) => tw(int(random, 0, 600));
 /** One adversarial webhook (or, rarely, the workflow's own Canceling marker). */
 function webhook(random: Random, l: Layout, now: number): PortingEvent {
   const request = pick(random, l.requests);
-  const occurredAt = pick(random, [
+  const dated = pick(random, [
     // honest, in the workflow's past
     () => twilioTime(random),
     // dated ahead: within the skew, or well beyond it
@@ -132,7 +132,9 @@ function webhook(random: Random, l: Layout, now: number): PortingEvent {
     () => new Date(now + int(random, 6, 3 * 24 * 60) * 60_000).toISOString(),
     () => null,
   ])();
+  // The workflow's own Canceling markers carry no Twilio timestamp.
   const source = chance(random, 0.05) ? 'operator' : 'webhook';
+  const occurredAt = source === 'operator' ? null : dated;
   if (chance(random, 0.3)) {
     const status = chance(random, 0.3) ? pick(random, ['canceled', 'expired'] as const) : pick(random, requestStatuses);
     const event: RequestPortingEvent = {
@@ -306,6 +308,15 @@ function runCase(seed: number) {
     state = result.state;
   });
 
+  // Under V2 alone, no webhook leaves a clock beyond the skew that could make later real events look old.
+  const lastAt = start + Math.max(0, delivered.length - 1) * 1000;
+  const frozen =
+    v1Until === 0
+      ? [...Object.values(state.numbers), ...Object.values(state.requests)].filter(
+          (x) => x.lastEventAt != null && Date.parse(x.lastEventAt) > lastAt + REDUCER_RULES_V2.maxClockSkewMs
+        ).length
+      : 0;
+
   const pollAt = start + delivered.length * 1000 + 60_000;
   const snapshots = shuffle(l.requests, random).map((r) => portInInbound.parse(truth(random, r, pollAt)));
   const pollEvents = snapshots.flatMap(eventsFromPortIn);
@@ -323,6 +334,7 @@ function runCase(seed: number) {
     expected: expectedView(snapshots, l),
     actual: actualView(afterPoll, l),
     unconfirmed: unconfirmedTerminalRequests(afterPoll),
+    frozen,
     againOutcomes: again.map((r) => r.outcome),
   };
 }
@@ -341,6 +353,7 @@ describe('one poll after any webhooks gives exactly the API state (rules V2)', (
       const ok =
         JSON.stringify(result.actual) === JSON.stringify(result.expected) &&
         result.unconfirmed.length === 0 &&
+        result.frozen === 0 &&
         result.againOutcomes.every((o) => o === 'duplicate');
       if (!ok) {
         // The seed first: `PROPERTY_SEED=<seed> npx jest <this file>` replays the case.
@@ -348,12 +361,14 @@ describe('one poll after any webhooks gives exactly the API state (rules V2)', (
           seed,
           state: result.actual,
           unconfirmed: result.unconfirmed,
+          frozen: result.frozen,
           again: result.againOutcomes,
           webhooks: result.delivered.map((e) => [e.level, e.portInRequestSid.slice(-2), e.status, e.occurredAt]),
         }).toEqual({
           seed,
           state: result.expected,
           unconfirmed: [],
+          frozen: 0,
           again: result.againOutcomes.map(() => 'duplicate'),
           webhooks: expect.anything(),
         });
