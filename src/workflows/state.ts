@@ -395,7 +395,8 @@ function recordSuspect(
   reason: string,
   at: string
 ) {
-  const what = event.eventName ?? `status "${event.rawStatus.slice(0, 100)}"`;
+  // Sliced: a signal can carry any string, and the timeline travels in every continue-as-new.
+  const what = event.eventName?.slice(0, 100) ?? `status "${event.rawStatus.slice(0, 100)}"`;
   const next = withTimeline(state, {
     at,
     kind: 'suspect-event',
