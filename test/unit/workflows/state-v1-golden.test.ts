@@ -103,7 +103,7 @@ function caseHash(seed: number): string {
 describe('rules V1', () => {
   it(`give exactly what the reducer before versioned rules gave, over ${CASES} seeded cases`, () => {
     const hashes = Array.from({ length: CASES }, (_, seed) => caseHash(seed));
-    if (process.env.PORTFLOW_WRITE_V1_GOLDEN === '1') writeFileSync(GOLDEN, `${JSON.stringify(hashes, null, 0)}\n`);
+    if (process.env.PORTFLOW_WRITE_V1_GOLDEN === '1') writeFileSync(GOLDEN, `${JSON.stringify(hashes, null, 2)}\n`);
     const golden = JSON.parse(readFileSync(GOLDEN, 'utf8')) as string[];
     expect(golden).toHaveLength(CASES);
     const differing = hashes.flatMap((h, seed) => (h === golden[seed] ? [] : [seed]));
