@@ -395,7 +395,8 @@ function recordSuspect(
   reason: string,
   at: string
 ) {
-  const what = event.eventName ?? `status "${event.rawStatus.slice(0, 100)}"`;
+  // Sliced: a signal can carry any string, and the timeline travels in every continue-as-new.
+  const what = event.eventName?.slice(0, 100) ?? `status "${event.rawStatus.slice(0, 100)}"`;
   const next = withTimeline(state, {
     at,
     kind: 'suspect-event',
@@ -442,13 +443,24 @@ function numberStatusMessage(n: Pick<NumberState, 'status' | 'rejection' | 'port
   return message;
 }
 
-/** An expired or canceled request takes every number still open in it along (Twilio cancels them). */
-function cancelOpenNumbers(state: PortInState, request: RequestState, stamp: { statusSource?: StatusSource }) {
+/**
+ * An expired or canceled request takes every number still open in it along (Twilio cancels them).
+ * Under V2 (`mode.stamp` set) each number also takes the request event's timestamp, so a late report
+ * of its earlier status reads as late (stale), not as a move out of Canceled (suspect).
+ */
+function cancelOpenNumbers(state: PortInState, request: RequestState, mode: Mode, occurredAt?: string | null) {
   const numbers = { ...state.numbers };
   for (const phoneNumber of request.phoneNumbers) {
     const n = numbers[phoneNumber];
     if (n && n.requestSid === request.sid && !isNumberTerminal(n)) {
-      numbers[phoneNumber] = { ...n, status: PhoneNumberStatus.CANCELED, rawStatus: n.rawStatus, ...stamp };
+      numbers[phoneNumber] = {
+        ...n,
+        status: PhoneNumberStatus.CANCELED,
+        rawStatus: n.rawStatus,
+        ...(mode.stamp === undefined
+          ? {}
+          : { statusSource: mode.stamp, lastEventAt: laterOf(occurredAt, n.lastEventAt) }),
+      };
     }
   }
   return { ...state, numbers };
@@ -529,7 +541,7 @@ function applyRequestEvent(
     requestSid: request.sid,
   });
   if (event.status === PortInRequestStatus.CANCELED || event.status === PortInRequestStatus.EXPIRED) {
-    next = cancelOpenNumbers(next, request, stamped(mode));
+    next = cancelOpenNumbers(next, request, mode, event.occurredAt);
   }
   return { state: count(next, 'applied'), outcome: 'applied' };
 }
@@ -757,7 +769,7 @@ function applyPolledRequest(
   });
   if (event.status === PortInRequestStatus.CANCELED || event.status === PortInRequestStatus.EXPIRED) {
     // The snapshot's own number events follow and set each number exactly; this covers any it omits.
-    next = cancelOpenNumbers(next, request, { statusSource: 'poll' });
+    next = cancelOpenNumbers(next, request, { stamp: 'poll', checks: rules });
   }
   return { state: count(next, 'applied'), outcome: 'applied' };
 }

@@ -263,6 +263,80 @@ describe('rules V2: webhooks', () => {
   });
 });
 
+describe('rules V2: honest webhooks', () => {
+  /** mulberry32, as in the ordering property test. */
+  function prng(seed: number): () => number {
+    let x = seed >>> 0;
+    return () => {
+      x = (x + 0x6d2b79f5) >>> 0;
+      let t = x;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  // The sandbox's lifecycles, every event timestamped by Twilio: late or repeated, never suspect.
+  const lifecycles: Array<[string, PortingEvent[]]> = [
+    [
+      'ported',
+      [
+        a(N.WAITING_FOR_SIGNATURE, 1),
+        a(N.PORT_SUBMITTED, 2),
+        a(N.PORT_PENDING, 3, { portDate: D1 }),
+        a(N.PORT_PENDING, 4, { portDate: D2 }),
+        a(N.COMPLETED, 5, { portDate: D2 }),
+        requestEvent(KW1, R.WAITING_FOR_SIGNATURE, { occurredAt: tw(1) }),
+        requestEvent(KW1, R.IN_PROGRESS, { occurredAt: tw(2) }),
+      ],
+    ],
+    [
+      'rejected, then canceled and the request back in progress',
+      [
+        a(N.PORT_SUBMITTED, 2),
+        a(N.PORT_REJECTED, 3, { rejectionReasonCode: 22154, rejectionReason: 'Invalid address' }),
+        a(N.CANCELED, 6),
+        requestEvent(KW1, R.IN_PROGRESS, { occurredAt: tw(2) }),
+        requestEvent(KW1, R.ACTION_REQUIRED, { occurredAt: tw(3) }),
+        requestEvent(KW1, R.IN_PROGRESS, { occurredAt: tw(6) }),
+      ],
+    ],
+    [
+      'expired unsigned',
+      [
+        a(N.WAITING_FOR_SIGNATURE, 1),
+        requestEvent(KW1, R.WAITING_FOR_SIGNATURE, { occurredAt: tw(1) }),
+        requestEvent(KW1, R.EXPIRED, { occurredAt: tw(40) }),
+        a(N.CANCELED, 40),
+      ],
+    ],
+  ];
+
+  it.each(lifecycles)('%s: any delivery order ends as in-order delivery, with no suspect', (_name, events) => {
+    const expected = applyAll(portingOrder(), events, NOW, V2);
+    const random = prng(0xc0ffee + events.length);
+    for (let i = 0; i < 100; i++) {
+      const delivered = events
+        .flatMap((e) => (random() < 0.3 ? [e, e] : [e]))
+        .map((e) => [random(), e] as const)
+        .sort((x, y) => x[0] - y[0])
+        .map(([, e]) => e);
+      let state = portingOrder();
+      for (const event of delivered) {
+        const result = v2(state, event);
+        expect(result.outcome).not.toBe('suspect');
+        state = result.state;
+      }
+      // What the order acts on (as in the V1 ordering property): statuses, dates, rejections, clocks.
+      const view = (s: PortInState) => ({
+        numbers: Object.values(s.numbers).map((n) => [n.status, n.portDate, n.rejection, n.lastEventAt]),
+        requests: Object.values(s.requests).map((r) => [r.status, r.lastEventAt, r.statusSource]),
+      });
+      if (JSON.stringify(view(state)) !== JSON.stringify(view(expected))) expect(view(state)).toEqual(view(expected));
+    }
+  });
+});
+
 describe('rules V2: operator markers', () => {
   it('behave as in V1, with the operator as the source', () => {
     const state = withNumber(portingOrder(), A, { status: N.PORT_REJECTED, lastEventAt: tw(3) });
