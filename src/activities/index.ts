@@ -1,9 +1,10 @@
-import { activityInfo, heartbeat } from '@temporalio/activity';
+import { activityInfo } from '@temporalio/activity';
 import type { PortingClient } from '../twilio/client';
 import { eventsFromPortIn } from '../twilio/events';
 import type { PortingEvent } from '../twilio/porting-event';
 import type { CreatePortInRequest } from '../twilio/schemas/port-in';
 import { createPortInOnce } from './create-port-in';
+import { withHeartbeat } from './heartbeat';
 import { classified } from './to-failure';
 
 /** What step 1 learns about one number. */
@@ -56,12 +57,6 @@ export function createActivities({ client }: ActivityDependencies) {
       for (const v of previous ?? []) done.set(v.phoneNumber, v);
       const todo = input.phoneNumbers.filter((n) => !done.has(n));
       let next = 0;
-      let lastBeat = 0;
-      const beat = () => {
-        if (Date.now() - lastBeat < 1000 && done.size < input.phoneNumbers.length) return;
-        lastBeat = Date.now();
-        heartbeat([...done.values()]);
-      };
       const worker = async () => {
         while (next < todo.length) {
           const phoneNumber = todo[next++]!;
@@ -79,35 +74,39 @@ export function createActivities({ client }: ActivityDependencies) {
             reason: result.notPortableReason,
             numberType: result.rawNumberType,
           });
-          beat();
         }
       };
-      await Promise.all(Array.from({ length: Math.max(1, Math.min(input.concurrency, todo.length)) }, worker));
-      heartbeat([...done.values()]);
+      // Every beat carries the verdicts so far: a retry resumes from them.
+      await withHeartbeat(
+        () => Promise.all(Array.from({ length: Math.max(1, Math.min(input.concurrency, todo.length)) }, worker)),
+        () => [...done.values()]
+      );
       return input.phoneNumbers.map((n) => done.get(n)!);
     },
 
     /** Step 2: upload the utility bill from a file the worker can read. Not retried blindly: see the client. */
     async uploadUtilityBill(input: { path: string; friendlyName: string; mimeType?: string }): Promise<string> {
-      const document = await classified(() => client.uploadUtilityBill(input));
+      const document = await withHeartbeat(() => classified(() => client.uploadUtilityBill(input)));
       return document.sid;
     },
 
     /** Step 3: create one request exactly once (see createPortInOnce). */
     async createPortInRequest(input: CreatePortInRequestInput): Promise<CreatedPortInRequest> {
-      const { portIn, found } = await classified(() =>
-        createPortInOnce(client, {
-          request: input.request,
-          intentAt: input.intentAt,
-          retried: activityInfo().attempt > 1,
-          validation: {
-            portability: input.portability.map((v) => ({
-              phoneNumber: v.phoneNumber,
-              portable: v.portable,
-              pinAndAccountNumberRequired: v.pinAndAccountNumberRequired,
-            })),
-          },
-        })
+      const { portIn, found } = await withHeartbeat(() =>
+        classified(() =>
+          createPortInOnce(client, {
+            request: input.request,
+            intentAt: input.intentAt,
+            retried: activityInfo().attempt > 1,
+            validation: {
+              portability: input.portability.map((v) => ({
+                phoneNumber: v.phoneNumber,
+                portable: v.portable,
+                pinAndAccountNumberRequired: v.pinAndAccountNumberRequired,
+              })),
+            },
+          })
+        )
       );
       return {
         portInRequestSid: portIn.portInRequestSid,
@@ -121,18 +120,20 @@ export function createActivities({ client }: ActivityDependencies) {
 
     /** Reconciliation: the request as Twilio has it now, as events for the reducer. */
     async fetchPortInRequest(input: { portInRequestSid: string }): Promise<PortingEvent[]> {
-      const portIn = await classified(() => client.fetchPortIn(input.portInRequestSid));
+      const portIn = await withHeartbeat(() => classified(() => client.fetchPortIn(input.portInRequestSid)));
       return eventsFromPortIn(portIn);
     },
 
     async cancelPortInRequest(input: { portInRequestSid: string }): Promise<void> {
-      await classified(() => client.cancelPortIn(input.portInRequestSid));
+      await withHeartbeat(() => classified(() => client.cancelPortIn(input.portInRequestSid)));
     },
 
     async cancelPortInPhoneNumbers(input: { portInRequestSid: string; phoneNumberSids: string[] }): Promise<void> {
-      for (const sid of input.phoneNumberSids) {
-        await classified(() => client.cancelPortInPhoneNumber(input.portInRequestSid, sid));
-      }
+      await withHeartbeat(async () => {
+        for (const sid of input.phoneNumberSids) {
+          await classified(() => client.cancelPortInPhoneNumber(input.portInRequestSid, sid));
+        }
+      });
     },
   };
 }
