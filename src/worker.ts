@@ -2,6 +2,7 @@
  * The worker: the one composition root. Builds the Twilio client, the activities and the data
  * converter, and runs portInWorkflow until SIGINT/SIGTERM. `npm run worker`.
  */
+import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { WorkerOptions } from '@temporalio/worker';
@@ -20,6 +21,8 @@ export interface PortflowWorkerOptions {
   /** A prebuilt bundle (tests bundle once per run); the worker bundles src/workflows otherwise. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   dataConverter?: DataConverter;
+  /** Webhook inbox settings of the claim activity (forward window). */
+  inbox?: { forwardForMs?: number };
   /** Extra worker options (cache size, concurrency, identity, ...). */
   tuning?: Partial<
     Pick<
@@ -39,7 +42,17 @@ export function createPortflowWorker(options: PortflowWorkerOptions): Promise<Wo
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue,
-    activities: createActivities({ client: options.porting }),
+    activities: createActivities({
+      client: options.porting,
+      // The inbox claim signals workflows: a client on the worker's own connection, with the same
+      // data converter, so the events it carries are encrypted like every other payload.
+      temporal: new Client({
+        connection: options.connection,
+        namespace: options.namespace ?? 'default',
+        ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+      }),
+      inbox: { taskQueue: options.taskQueue, ...options.inbox },
+    }),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('./workflows') }),
