@@ -7,6 +7,7 @@ import type { DataConverter } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
+import type { WorkerSettings } from './activities';
 import { loadDataConverter } from './codec/data-converter';
 import { loadConfig } from './config';
 import type { PortflowConfig } from './config';
@@ -18,6 +19,8 @@ export interface PortflowWorkerOptions {
   taskQueue: string;
   /** The Twilio client the activities call (the sandbox by default). */
   porting: PortingClient;
+  /** Settings orders adopt when they set none (PORTFLOW_RECONCILE_INTERVAL). */
+  settings?: WorkerSettings;
   /** A prebuilt bundle (tests bundle once per run); the worker bundles src/workflows otherwise. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   dataConverter?: DataConverter;
@@ -44,6 +47,7 @@ export function createPortflowWorker(options: PortflowWorkerOptions): Promise<Wo
     taskQueue: options.taskQueue,
     activities: createActivities({
       client: options.porting,
+      settings: options.settings,
       // The inbox claim signals workflows: a client on the worker's own connection, with the same
       // data converter, so the events it carries are encrypted like every other payload.
       temporal: new Client({
@@ -89,6 +93,7 @@ async function main(): Promise<void> {
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       porting,
+      settings: { reconcileInterval: config.workflow.reconcileInterval },
       dataConverter: await loadDataConverter(config),
     });
     console.log(

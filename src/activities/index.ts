@@ -43,6 +43,12 @@ export interface CreatedPortInRequest {
   events: PortingEvent[];
 }
 
+/** Settings of the worker that orders adopt when they set none themselves. */
+export interface WorkerSettings {
+  /** PORTFLOW_RECONCILE_INTERVAL ("6 hours"); absent: the workflow's own default. */
+  reconcileInterval?: string;
+}
+
 export interface ActivityDependencies {
   client: PortingClient;
   /**
@@ -52,16 +58,22 @@ export interface ActivityDependencies {
   temporal?: Client;
   /** Inbox settings (see createInboxActivities). */
   inbox?: Omit<InboxActivityDependencies, 'temporal'>;
+  settings?: WorkerSettings;
 }
 
 /**
  * The activities of `portInWorkflow`: thin wrappers over src/twilio that classify errors.
  * The workflow imports only their type: `proxyActivities<PortInActivities>`.
  */
-export function createActivities({ client, temporal, inbox }: ActivityDependencies) {
+export function createActivities({ client, temporal, inbox, settings = {} }: ActivityDependencies) {
   return {
     /** Right after a request is recorded: claim its webhook inbox (see ./inbox.ts). */
     ...(temporal ? createInboxActivities({ temporal, ...inbox }) : unconfiguredInboxActivities()),
+
+    /** The worker's settings, for orders that set none (a local activity: recorded in history once per run). */
+    async getWorkerSettings(): Promise<WorkerSettings> {
+      return { ...settings };
+    },
 
     /** Step 1 for a batch of numbers, bounded in concurrency; heartbeats progress and resumes from it. */
     async checkPortability(input: CheckPortabilityInput): Promise<PortabilityVerdict[]> {

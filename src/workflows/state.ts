@@ -99,9 +99,25 @@ export interface PortInState {
   /** Timeline entries dropped to keep the state (and continue-as-new input) bounded. */
   timelineDropped: number;
   unknownStatuses: Array<{ at: string; requestSid: string; phoneNumber: string | null; rawStatus: string }>;
-  failure: { type: string; message: string } | null;
+  /** Why the order ended in failure; `code` is Twilio's (absent in states of older runs). */
+  failure: { type: string; message: string; code?: number | null } | null;
+  /** Set while Twilio refuses or fails the calls the order needs; cleared by the next success. */
+  attention?: AttentionState | null;
   /** `suspect`: webhooks rules V2 refused (see {@link ApplyOutcome}); missing in states of older runs until resumed. */
   counters: { applied: number; duplicates: number; stale: number; unrouted: number; runs: number; suspect: number };
+}
+
+/** An order parked as "Needs Attention" (owned by the workflow, not the reducer). */
+export interface AttentionState {
+  reason: string;
+  code: number | null;
+  message: string;
+  /** What was being done: `reconcile`, `cancel`, `resubmit`, ... */
+  operation: string;
+  /** Workflow time of the first failure of this streak. */
+  since: string;
+  /** Failed calls in this streak. */
+  failures: number;
 }
 
 export const TIMELINE_LIMIT = 300;
