@@ -223,7 +223,8 @@ export function updateRefusal(err: unknown): UpdateRefusal | null {
   if (!app) return { type: undefined, message: err.cause?.message ?? err.message };
   const twilioType = /^Twilio\.(\d+)$/.exec(app.type ?? '');
   const detail = (app.details?.[0] ?? {}) as { status?: unknown; code?: unknown; moreInfo?: unknown };
-  const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
+  const num = (v: unknown) =>
+    typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined;
   const isTwilio = Boolean(twilioType) || detail.code !== undefined || detail.status !== undefined;
   return {
     type: app.type ?? undefined,
@@ -246,6 +247,8 @@ export function waitForPortIn(client: Client, orderId: string): Promise<PortInRe
 
 export interface PortInListEntry {
   workflowId: string;
+  /** The order id the workflow id carries; null for a workflow id of another shape. */
+  orderId: string | null;
   status: string | undefined;
   customerRef: string | undefined;
   pending: number | undefined;
@@ -261,6 +264,7 @@ export async function listPortIns(client: Client, query?: string, limit = 100): 
   for await (const w of client.workflow.list({ query: query ? `${base} AND (${query})` : base })) {
     out.push({
       workflowId: w.workflowId,
+      orderId: orderIdFromWorkflowId(w.workflowId),
       status: w.typedSearchAttributes.get(PortInStatus),
       customerRef: w.typedSearchAttributes.get(PortInCustomer),
       pending: w.typedSearchAttributes.get(PortInNumbersPending),

@@ -122,7 +122,8 @@ export function locateJsonError(text: string): { offset: number; message: string
       }
       for (;;) {
         ws();
-        if (text[i] !== '"') expect(text[i] === '}' ? 'a property name (no comma before "}")' : 'a double-quoted property name');
+        if (text[i] !== '"')
+          expect(text[i] === '}' ? 'a property name (no comma before "}")' : 'a double-quoted property name');
         string();
         ws();
         if (text[i] !== ':') expect('":" after a property name');
