@@ -4,13 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import {
-  Client,
-  Connection,
-  WorkflowFailedError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-} from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { loadDataConverter } from '../codec/data-converter';
 import { loadConfig } from '../config';
 import type { PortflowConfig } from '../config';
@@ -25,6 +20,7 @@ import {
   startPortIn,
   workflowUiUrl,
 } from '../starter';
+import { connectTemporalClient } from '../temporal-connection';
 import { portInWorkflowId } from '../workflows/messages';
 import { ProgressWriter, renderProgress } from './progress';
 
@@ -62,12 +58,7 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
     },
   });
   const config = loadConfig();
-  const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({
-    connection,
-    namespace: config.temporal.namespace,
-    dataConverter: await loadDataConverter(config),
-  });
+  const client = await connectTemporalClient(config.temporal, { dataConverter: await loadDataConverter(config) });
   const link = (orderId: string) =>
     out(`Temporal UI: ${workflowUiUrl(config.temporal.uiUrl, config.temporal.namespace, portInWorkflowId(orderId))}`);
   try {
@@ -165,7 +156,7 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
     else throw err;
     return 1;
   } finally {
-    await connection.close();
+    await client.connection.close();
   }
 }
 
