@@ -5,7 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
-import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { loadDataConverter } from '../codec/data-converter';
 import { ConfigError, loadConfig } from '../config';
 import type { PortflowConfig } from '../config';
@@ -23,7 +24,8 @@ import {
   UpdateStillRunningError,
   workflowUiUrl,
 } from '../starter';
-import { PortingClient } from '../twilio/client';
+import { portingClientFromConfig } from '../porting-client';
+import { connectTemporalClient } from '../temporal-connection';
 import { TwilioApiError } from '../twilio/errors';
 import { orderIdFromWorkflowId, portInStatusQuery, portInWorkflowId } from '../workflows/messages';
 import type { PortInStatusView } from '../workflows/messages';
@@ -130,19 +132,14 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<n
   let temporal: Client | undefined;
   const connect = async (): Promise<Client> => {
     if (temporal) return temporal;
-    const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '10s' }).catch(
-      (e: unknown) => {
-        throw new CliRefusal(
-          `Cannot reach Temporal at ${config.temporal.address} (TEMPORAL_ADDRESS): ${e instanceof Error ? e.message : String(e)}`
-        );
-      }
-    );
-    resources.push(() => connection.close());
-    temporal = new Client({
-      connection,
-      namespace: config.temporal.namespace,
+    const client = await connectTemporalClient(config.temporal, {
       dataConverter: await loadDataConverter(config),
+    }).catch((e: unknown) => {
+      // The factory's message names the address, the settings and the cause.
+      throw new CliRefusal(e instanceof Error ? e.message : String(e));
     });
+    resources.push(() => client.connection.close());
+    temporal = client;
     return temporal;
   };
   const link = (orderId: string) =>
@@ -185,7 +182,7 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<n
               return inFile(e);
             }
           })();
-          const porting = PortingClient.fromConfig(config.twilio, { maxRetries: 1 });
+          const porting = portingClientFromConfig(config.twilio, { maxRetries: 1 });
           resources.push(() => porting.close());
           const report = await dryRunOrder(order, porting, {
             twilio: `${config.twilio.apiBaseUrl}${config.twilio.usesSandbox ? ' (sandbox)' : ''}`,
