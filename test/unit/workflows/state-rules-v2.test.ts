@@ -193,6 +193,20 @@ describe('rules V2: webhooks', () => {
     });
   });
 
+  describe('dated the same second as the current status', () => {
+    it('is the earlier of the two (stale) when the table leads from it to the current status', () => {
+      const canceled = withNumber(portingOrder(), A, { status: N.CANCELED, lastEventAt: tw(5) });
+      expect(v2(canceled, a(N.PORT_REJECTED, 5, { rejectionReasonCode: 22154 })).outcome).toBe('stale');
+      const completed = withNumber(portingOrder(), A, { status: N.COMPLETED, lastEventAt: tw(5) });
+      expect(v2(completed, a(N.PORT_PENDING, 5)).outcome).toBe('stale');
+    });
+
+    it('is suspect when no documented path joins them either way', () => {
+      const canceled = withNumber(portingOrder(), A, { status: N.CANCELED, lastEventAt: tw(5) });
+      expect(v2(canceled, a(N.COMPLETED, 5)).outcome).toBe('suspect');
+    });
+  });
+
   describe('along no documented transition', () => {
     it('is suspect: a rejected number does not complete in the same request', () => {
       const state = withNumber(portingOrder(), A, { status: N.PORT_REJECTED, lastEventAt: tw(3) });
