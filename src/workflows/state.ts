@@ -960,8 +960,17 @@ export function recordRequest(
   );
 }
 
-/** The request's LOA went unsigned for the whole window: Twilio cancels it, and so do we. */
-export function expireRequest(state: PortInState, sid: string, at: string): PortInState {
+/**
+ * The request's LOA went unsigned for the whole window: Twilio cancels it, and so do we. Under
+ * `rules` V2 the expiry is stamped as the operator's (so {@link unconfirmedTerminalRequests} leaves it
+ * out); a later poll still wins if Twilio says otherwise.
+ */
+export function expireRequest(
+  state: PortInState,
+  sid: string,
+  at: string,
+  rules: ReducerRules = REDUCER_RULES_V1
+): PortInState {
   const request = state.requests[sid];
   if (!request || terminalRequestStatuses.has(request.status)) return state;
   return applyEvent(
@@ -975,7 +984,8 @@ export function expireRequest(state: PortInState, sid: string, at: string): Port
       rawStatus: 'Expired',
       orderCancellationReason: 'LOA not signed within the signature window',
     },
-    at
+    at,
+    rules
   ).state;
 }
 

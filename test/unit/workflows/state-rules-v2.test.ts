@@ -362,11 +362,15 @@ describe('rules V2: operator markers', () => {
     expect(next.state.timeline).toEqual(v1.state.timeline);
   });
 
-  it('expireRequest still uses the default rules', () => {
+  it("expireRequest uses the default rules unless given V2, which stamps the expiry as the operator's", () => {
     const state = withRequest(portingOrder(), KW1, { status: R.WAITING_FOR_SIGNATURE });
     const expired = expireRequest(state, KW1, NOW);
     expect(expired.requests[KW1]?.status).toBe(R.EXPIRED);
     expect(expired.requests[KW1]).not.toHaveProperty('statusSource');
+    const underV2 = expireRequest(state, KW1, NOW, V2);
+    expect(underV2.requests[KW1]).toMatchObject({ status: R.EXPIRED, statusSource: 'operator' });
+    expect(underV2.numbers[A]).toMatchObject({ status: N.CANCELED, statusSource: 'operator' });
+    expect(unconfirmedTerminalRequests(underV2)).toEqual([]);
   });
 });
 
