@@ -152,14 +152,25 @@ describe('updates Twilio refuses say what Twilio said', () => {
     const worker = await env.newWorker();
     const out = await worker.runUntil(async () => {
       await startPortIn(env.client, order, { taskQueue: env.taskQueue, now: env.sandbox.clock.now() });
-      const sid = await eventually(async () => {
-        const v = await getPortInStatus(env.client, order.orderId);
-        return v.requests[0]?.status === 'waiting_for_signature' ? v.requestSids[0] : undefined;
-      });
+      const sid = await eventually(async () => (await getPortInStatus(env.client, order.orderId)).requestSids[0]);
+      // The order polls hourly: ask the sandbox, not the order, when the LOA can be signed.
+      await eventually(async () =>
+        /signature/i.test(
+          String(env.sandbox.portIns().find((r) => r.port_in_request_sid === sid)?.port_in_request_status)
+        )
+          ? true
+          : undefined
+      );
       env.sandbox.sign(sid!);
-      env.sandbox.completeNumber(sid!, a);
+      // The carrier ports both numbers; the order, polling hourly, does not know yet.
+      await eventually(async () =>
+        /completed/i.test(
+          String(env.sandbox.portIns().find((r) => r.port_in_request_sid === sid)?.port_in_request_status)
+        )
+          ? true
+          : undefined
+      );
       const numberRefused = await cancelPhoneNumbers(env.client, order.orderId, [a]).catch((e: unknown) => e);
-      env.sandbox.completeNumber(sid!, b);
       const orderRefused = await cancelPortIn(env.client, order.orderId, 'deal lost').catch((e: unknown) => e);
       const view = await getPortInStatus(env.client, order.orderId);
       await portInHandle(env.client, order.orderId).terminate('test over');
