@@ -200,6 +200,8 @@ async function configureTarget(config: PortflowConfig, settings: ServeSettings, 
 async function serve(config: PortflowConfig, settings: ServeSettings, io: ServeIo): Promise<number> {
   // Signals must be encrypted exactly as the worker expects them.
   const dataConverter = await loadDataConverter(config);
+  // Listening for SIGTERM from the start: a stop asked for while starting is not lost.
+  const stopSignal = (io.stopSignal ?? untilSignal)();
   const connection = await connectForSignals(config.temporal.address, io);
   let stopping = false;
   try {
@@ -231,7 +233,7 @@ async function serve(config: PortflowConfig, settings: ServeSettings, io: ServeI
       // Listening first: Twilio (or the sandbox) may deliver as soon as the target points here.
       const failed = await configureTarget(config, settings, io);
       if (failed !== null) return failed;
-      const signal = await (io.stopSignal ?? untilSignal)();
+      const signal = await stopSignal;
       stopping = true;
       io.out(`portflow webhooks: ${signal}: finishing requests in flight, then stopping`);
     } finally {
