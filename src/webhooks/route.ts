@@ -57,6 +57,8 @@ export interface RouterOptions {
   client: Client;
   metrics: WebhookMetrics;
   inbox: InboxSettings;
+  /** The workflow type that owns requests (inboxes list the sid too). @default portInWorkflow */
+  ownerWorkflowType?: string;
   lookupRetry: LookupRetry;
   /** Deadline of one Temporal call, so Twilio hears 503 long before its own 15 s timeout. */
   rpcTimeoutMs: number;
@@ -78,11 +80,17 @@ export class WorkflowRouter {
   /** Lookups in flight by sid: a 1,000-number burst for a new request costs one query, not 1,000. */
   private readonly lookups = new Map<string, Promise<Owner>>();
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly ownerWorkflowType: string;
 
   constructor(private readonly options: RouterOptions) {
     this.owners = new LruCache(options.ownerCacheSize);
     this.unknown = new LruCache(options.ownerCacheSize, options.unknownTtlMs);
     this.sleep = options.sleep ?? defaultSleep;
+    // Interpolated into the visibility query: a plain identifier only.
+    const type = options.ownerWorkflowType ?? PORT_IN_WORKFLOW_TYPE;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(type))
+      throw new TypeError(`ownerWorkflowType: '${type}' is not a workflow type name`);
+    this.ownerWorkflowType = type;
   }
 
   /**
@@ -187,7 +195,7 @@ export class WorkflowRouter {
   private async lookupOnce(sid: string): Promise<Owner> {
     const { client, rpcTimeoutMs } = this.options;
     // `sid` passed the parser's KW + 32 hex check, so it cannot break out of the quotes.
-    const query = `WorkflowType = '${PORT_IN_WORKFLOW_TYPE}' AND PortInRequestSids = '${sid}'`;
+    const query = `WorkflowType = '${this.ownerWorkflowType}' AND PortInRequestSids = '${sid}'`;
     try {
       return await client.withDeadline(Date.now() + rpcTimeoutMs, async () => {
         let closed: string | null = null;

@@ -63,6 +63,8 @@ export interface WebhookReceiverOptions {
   sandbox?: boolean;
   /** Where inboxes of events no running order owns yet are started (see docs/webhooks.md). */
   inbox: InboxSettings;
+  /** The workflow type that owns port-in requests (tests use their own). @default portInWorkflow */
+  ownerWorkflowType?: string;
   /** Larger bodies get 413 before anything reads them. @default 65536 */
   bodyLimitBytes?: number;
   /** Retry of an owner lookup that found nothing (visibility lag). @default 6 attempts, 250 ms apart */
@@ -189,6 +191,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     client,
     metrics,
     inbox: settings.inbox,
+    ...(options.ownerWorkflowType ? { ownerWorkflowType: options.ownerWorkflowType } : {}),
     lookupRetry: settings.lookupRetry,
     rpcTimeoutMs: settings.rpcTimeoutMs,
     ownerCacheSize: settings.ownerCacheSize,

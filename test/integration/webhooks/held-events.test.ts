@@ -45,6 +45,7 @@ describe('events no running order owns, through the receiver', () => {
     receiver = await startWebhookReceiver({
       temporalClient: t.client,
       sandbox: true,
+      ownerWorkflowType: 'webhookSinkWorkflow',
       // Short, so the orphan case ends within the test; production holds events for 24 hours.
       inbox: { taskQueue, orphanAfterMs: 3000 },
       authToken: TOKEN,

@@ -38,6 +38,7 @@ describe('webhook receiver on the dev server', () => {
     receiver = await startWebhookReceiver({
       temporalClient: t.client,
       sandbox: true,
+      ownerWorkflowType: 'webhookSinkWorkflow',
       // A closed owner's events are recorded as orphans a second after they arrive.
       inbox: { taskQueue: INBOX_QUEUE, closedOwnerGraceMs: 1000 },
       authToken: TOKEN,
@@ -247,8 +248,9 @@ describe('webhook receiver on the dev server', () => {
       const results = await Promise.all(burst.map(post));
       expect(results.every((r) => r.json?.status === 'routed')).toBe(true);
       const after = await lookupCounts();
+      // One query: deliveries that arrive while it runs share it, later ones (a loaded machine spreads
+      // the burst) are answered from the cache it filled.
       expect(after.visibility - before.visibility).toBe(1);
-      expect(after.cache - before.cache).toBe(0);
       expect(await eventsOf(sink, 100)).toHaveLength(100);
       // The next event is answered from the cache.
       await post(deliver(requestEvent(sid, 'PortInCompleted')));
@@ -299,6 +301,7 @@ describe('webhook receiver on the dev server', () => {
       proxied = await startWebhookReceiver({
         temporalClient: t.client,
         sandbox: true,
+        ownerWorkflowType: 'webhookSinkWorkflow',
         inbox: { taskQueue: INBOX_QUEUE },
         authToken: TOKEN,
         publicBaseUrl: PUBLIC_BASE,
@@ -341,6 +344,7 @@ describe('webhook receiver on the dev server', () => {
       rotating = await startWebhookReceiver({
         temporalClient: t.client,
         sandbox: true,
+        ownerWorkflowType: 'webhookSinkWorkflow',
         inbox: { taskQueue: INBOX_QUEUE },
         authToken: TOKEN,
         additionalAuthTokens: [NEXT],
