@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config';
 import type { PortflowConfig } from '../config';
-import { PortingClient } from '../twilio/client';
+import { portingClientFromConfig } from '../porting-client';
 import { normalizeEventName } from '../twilio/events';
 import { PortingEventName } from '../twilio/porting-event';
 import type { WebhookType } from '../twilio/schemas/webhook-configuration';
@@ -179,7 +179,7 @@ export async function runWebhookConfigCli(argv: string[], io: CliIo): Promise<nu
     throw err;
   }
 
-  const porting = PortingClient.fromConfig(config.twilio);
+  const porting = portingClientFromConfig(config.twilio);
   try {
     switch (command.name) {
       case 'show': {

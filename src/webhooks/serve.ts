@@ -11,15 +11,16 @@
  * never rebuilt from request headers. The webhook-configuration commands are operator commands in
  * src/cli/webhook-config.ts.
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { ConnectionLike } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
 import { loadDataConverter } from '../codec/data-converter';
 import { ConfigError, loadConfig } from '../config';
 import type { PortflowConfig } from '../config';
 import { handleInterrupts } from '../interrupts';
-import { PortingClient } from '../twilio/client';
+import { portingClientFromConfig } from '../porting-client';
+import { connectWorkerConnection, lazyTemporalConnection } from '../temporal-connection';
+import type { TemporalSettings } from '../temporal-connection';
 import { parseDuration } from '../workflows/duration';
 import { jsonLineLogger } from './logger';
 import { startWebhookReceiver, WEBHOOK_PATH } from './server';
@@ -150,8 +151,11 @@ const untilSignal = () =>
  * Temporal up to connect, so when Temporal is down at start the receiver falls back to a lazy JS
  * connection: it still starts, and /readyz and 503s say so until Temporal is back.
  */
-async function connectForSignals(address: string, io: ServeIo): Promise<ConnectionLike & { close(): Promise<void> }> {
-  const native = NativeConnection.connect({ address });
+async function connectForSignals(
+  settings: TemporalSettings,
+  io: ServeIo
+): Promise<ConnectionLike & { close(): Promise<void> }> {
+  const native = connectWorkerConnection(settings);
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
@@ -164,10 +168,10 @@ async function connectForSignals(address: string, io: ServeIo): Promise<Connecti
     // A connect that succeeds after we gave up must not keep the process alive.
     native.then((c) => c.close()).catch(() => undefined);
     io.out(
-      `portflow webhooks: Temporal at ${address} is not reachable yet (${err instanceof Error ? err.message : String(err)}); ` +
+      `portflow webhooks: Temporal at ${settings.address} is not reachable yet (${err instanceof Error ? err.message : String(err)}); ` +
         'starting with a lazy connection'
     );
-    return Connection.lazy({ address });
+    return lazyTemporalConnection(settings);
   } finally {
     clearTimeout(timer);
   }
@@ -177,7 +181,7 @@ async function connectForSignals(address: string, io: ServeIo): Promise<Connecti
 async function configureTarget(config: PortflowConfig, settings: ServeSettings, io: ServeIo): Promise<number | null> {
   if (settings.configureWebhooks === 'off') return null;
   const targetUrl = `${config.webhooks.publicBaseUrl!.replace(/\/+$/, '')}${WEBHOOK_PATH}`;
-  const porting = PortingClient.fromConfig(config.twilio);
+  const porting = portingClientFromConfig(config.twilio);
   try {
     const result = await ensureWebhookTarget(porting, { targetUrl, force: settings.configureWebhooks === 'force' });
     io.out(`portflow webhooks: ${describeTargetResult(porting.accountSid, result)}`);
@@ -202,7 +206,7 @@ async function serve(config: PortflowConfig, settings: ServeSettings, io: ServeI
   const dataConverter = await loadDataConverter(config);
   // Listening for SIGTERM from the start: a stop asked for while starting is not lost.
   const stopSignal = (io.stopSignal ?? untilSignal)();
-  const connection = await connectForSignals(config.temporal.address, io);
+  const connection = await connectForSignals(config.temporal, io);
   let stopping = false;
   try {
     const temporalClient = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
@@ -228,7 +232,7 @@ async function serve(config: PortflowConfig, settings: ServeSettings, io: ServeI
           (config.twilio.webhookAuthTokens.length
             ? ` with TWILIO_AUTH_TOKEN and ${config.twilio.webhookAuthTokens.length} more token(s) from TWILIO_WEBHOOK_AUTH_TOKENS; `
             : '; ') +
-          `Temporal ${config.temporal.address} namespace ${config.temporal.namespace}, inboxes on task queue ${config.temporal.taskQueue}`
+          `Temporal ${config.temporal.description}, inboxes on task queue ${config.temporal.taskQueue}`
       );
       // Listening first: Twilio (or the sandbox) may deliver as soon as the target points here.
       const failed = await configureTarget(config, settings, io);
