@@ -3,10 +3,12 @@
  * converter, and runs portInWorkflow until SIGINT/SIGTERM. `node lib/worker.js` (`npm run worker`
  * from the sources).
  */
+import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
+import type { WorkerSettings } from './activities';
 import { loadDataConverter } from './codec/data-converter';
 import { loadConfig } from './config';
 import type { PortflowConfig } from './config';
@@ -21,12 +23,16 @@ export interface PortflowWorkerOptions {
   taskQueue: string;
   /** The Twilio client the activities call; they use it with its retries off (Temporal retries them). */
   porting: PortingClient;
+  /** Settings orders adopt when they set none (PORTFLOW_RECONCILE_INTERVAL). */
+  settings?: WorkerSettings;
   /**
    * A pre-built bundle (tests bundle once per run). @default the build's lib/workflows.bundle.js when
    * present (see ./workflow-bundle), else the worker bundles ./workflows at start
    */
   workflowBundle?: WorkerOptions['workflowBundle'];
   dataConverter?: DataConverter;
+  /** Webhook inbox settings of the claim activity (forward window). */
+  inbox?: { forwardForMs?: number };
   /** Extra worker options (cache size, concurrency, identity, ...). */
   tuning?: Partial<
     Pick<
@@ -47,8 +53,19 @@ export function createPortflowWorker(options: PortflowWorkerOptions): Promise<Wo
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue,
-    // One retry loop per call: Temporal's (the activity retry policy), not the client's as well.
-    activities: createActivities({ client: options.porting.withRetries(0) }),
+    activities: createActivities({
+      // One retry loop per call: Temporal's (the activity retry policy), not the client's as well.
+      client: options.porting.withRetries(0),
+      settings: options.settings,
+      // The inbox claim signals workflows: a client on the worker's own connection, with the same
+      // data converter, so the events it carries are encrypted like every other payload.
+      temporal: new Client({
+        connection: options.connection,
+        namespace: options.namespace ?? 'default',
+        ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+      }),
+      inbox: { taskQueue: options.taskQueue, ...options.inbox },
+    }),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...options.tuning,
@@ -83,6 +100,7 @@ async function main(): Promise<void> {
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       porting,
+      settings: { reconcileInterval: config.workflow.reconcileInterval },
       dataConverter: await loadDataConverter(config),
     });
     console.log(
