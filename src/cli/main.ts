@@ -15,6 +15,7 @@ import {
   cancelPhoneNumbers,
   cancelPortIn,
   DEFAULT_UPDATE_WAIT_MS,
+  innermostApplicationFailure,
   listPortIns,
   portInHandle,
   resubmitRejected,
@@ -334,7 +335,15 @@ const QUERY_WAIT_MS = 15_000;
 async function queryStatus(client: Client, orderId: string, config: PortflowConfig): Promise<PortInStatusView> {
   const handle = portInHandle(client, orderId);
   try {
-    return await client.connection.withDeadline(Date.now() + QUERY_WAIT_MS, () => handle.query(portInStatusQuery));
+    const view = await client.connection.withDeadline(Date.now() + QUERY_WAIT_MS, () =>
+      handle.query(portInStatusQuery)
+    );
+    // A workflow that failed without recording why in its state still has its failure in Temporal.
+    if (!view.failure) {
+      const failure = await executionFailure(client, handle.workflowId);
+      if (failure) return { ...view, failure };
+    }
+    return view;
   } catch (e) {
     if (e instanceof WorkflowNotFoundError) throw e;
     // No answer: most often no worker polls the order's task queue. Say what Temporal itself knows.
@@ -350,10 +359,36 @@ async function queryStatus(client: Client, orderId: string, config: PortflowConf
   }
 }
 
+/** The failure of a closed execution that failed, timed out or was terminated; null otherwise. */
+async function executionFailure(
+  client: Client,
+  workflowId: string
+): Promise<{ type: string; code: string | null; message: string } | null> {
+  const handle = client.workflow.getHandle(workflowId);
+  const { status } = await handle.describe();
+  if (!['FAILED', 'TERMINATED', 'TIMED_OUT'].includes(status.name)) return null;
+  return handle.result().then(
+    () => null,
+    (e: unknown) => {
+      if (!(e instanceof WorkflowFailedError)) return null;
+      const app = innermostApplicationFailure(e);
+      const code = /^Twilio\.(\d+)$/.exec(app?.type ?? '')?.[1];
+      return {
+        type: app?.type ?? (status.name === 'FAILED' ? 'WorkflowFailed' : status.name),
+        code: code ?? null,
+        message: app?.message ?? e.cause?.message ?? e.message,
+      };
+    }
+  );
+}
+
 /** The reason of each Failed or Needs Attention order in a list (bounded: a query or a result each). */
 async function addReasons(client: Client, rows: ListRow[]): Promise<void> {
   const needing = rows.filter(
-    (r) => r.status === 'Failed' || r.status === 'Needs Attention' || r.executionStatus === 'FAILED'
+    (r) =>
+      r.status === 'Failed' ||
+      r.status === 'Needs Attention' ||
+      ['FAILED', 'TERMINATED', 'TIMED_OUT'].includes(r.executionStatus)
   );
   for (const row of needing.slice(0, 20)) {
     const handle = client.workflow.getHandle(row.workflowId);
@@ -364,13 +399,9 @@ async function addReasons(client: Client, rows: ListRow[]): Promise<void> {
         failureLine(view.failure) ??
         (attentionText(extras.attention) ? `Needs attention: ${attentionText(extras.attention)}` : null);
     } catch {
-      if (row.executionStatus !== 'FAILED') continue;
-      // A failed execution keeps its failure even when no worker can answer a query.
-      row.reason = await handle.result().then(
-        () => null,
-        (e: unknown) => (e instanceof WorkflowFailedError ? `Failed: ${e.cause?.message ?? e.message}` : null)
-      );
+      // No answer (no worker): a closed execution still has its failure.
     }
+    if (!row.reason) row.reason = failureLine(await executionFailure(client, row.workflowId).catch(() => null));
   }
 }
 

@@ -127,7 +127,7 @@ export function renderList(rows: ListRow[]): string[] {
   const out = [line(COLUMNS)];
   rows.forEach((r, i) => {
     out.push(line(cells[i]!));
-    if (r.reason) out.push(`  └ ${r.reason}`);
+    if (r.reason) out.push(`  └ ${r.reason.replace(/\n/g, '\n    ')}`);
   });
   if (rows.length === 0) out.push('(no port-ins match)');
   return out;
