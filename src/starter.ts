@@ -1,6 +1,6 @@
 /**
- * Library functions to start, inspect and steer port-ins — what backend services call — and the
- * CLI entry (`npm run start -- <command>`, see src/cli/main.ts).
+ * Library functions to start, inspect and steer port-ins: what backend services call. The command
+ * line is built on them (src/cli); nothing here imports it.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -291,16 +291,4 @@ export function workflowUiUrl(uiBaseUrl: string, namespace: string, workflowId: 
 /** The Temporal UI list of port-ins filtered by a visibility query. */
 export function workflowListUiUrl(uiBaseUrl: string, namespace: string, query: string): string {
   return `${uiBaseUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${encodeURIComponent(query)}`;
-}
-
-if (require.main === module) {
-  import('./cli/main')
-    .then(({ runCli }) => runCli(process.argv.slice(2)))
-    .then(
-      (code) => process.exit(code),
-      (err: unknown) => {
-        console.error(err instanceof Error ? err.message : err);
-        process.exit(1);
-      }
-    );
 }

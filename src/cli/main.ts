@@ -5,7 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
-import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { loadDataConverter } from '../codec/data-converter';
 import { ConfigError, loadConfig } from '../config';
 import type { PortflowConfig } from '../config';
@@ -24,10 +25,11 @@ import {
   UpdateStillRunningError,
   workflowUiUrl,
 } from '../starter';
-import { PortingClient } from '../twilio/client';
+import { portingClientFromConfig } from '../porting-client';
+import { connectTemporalClient } from '../temporal-connection';
 import { TwilioApiError } from '../twilio/errors';
 import { orderIdFromWorkflowId, portInStatusQuery, portInWorkflowId } from '../workflows/messages';
-import type { PortInStatusView } from '../workflows/messages';
+import type { FailureView, PortInStatusView } from '../workflows/messages';
 import { dryRunOrder, renderDryRun } from './dry-run';
 import { JsonFileError, readJsonFile } from './json-file';
 import { ProgressWriter, renderProgress } from './progress';
@@ -131,19 +133,14 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<n
   let temporal: Client | undefined;
   const connect = async (): Promise<Client> => {
     if (temporal) return temporal;
-    const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '10s' }).catch(
-      (e: unknown) => {
-        throw new CliRefusal(
-          `Cannot reach Temporal at ${config.temporal.address} (TEMPORAL_ADDRESS): ${e instanceof Error ? e.message : String(e)}`
-        );
-      }
-    );
-    resources.push(() => connection.close());
-    temporal = new Client({
-      connection,
-      namespace: config.temporal.namespace,
+    const client = await connectTemporalClient(config.temporal, {
       dataConverter: await loadDataConverter(config),
+    }).catch((e: unknown) => {
+      // The factory's message names the address, the settings and the cause.
+      throw new CliRefusal(e instanceof Error ? e.message : String(e));
     });
+    resources.push(() => client.connection.close());
+    temporal = client;
     return temporal;
   };
   const link = (orderId: string) =>
@@ -186,7 +183,7 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<n
               return inFile(e);
             }
           })();
-          const porting = PortingClient.fromConfig(config.twilio, { maxRetries: 1 });
+          const porting = portingClientFromConfig(config.twilio, { maxRetries: 1 });
           resources.push(() => porting.close());
           const report = await dryRunOrder(order, porting, {
             twilio: `${config.twilio.apiBaseUrl}${config.twilio.usesSandbox ? ' (sandbox)' : ''}`,
@@ -360,10 +357,7 @@ async function queryStatus(client: Client, orderId: string, config: PortflowConf
 }
 
 /** The failure of a closed execution that failed, timed out or was terminated; null otherwise. */
-async function executionFailure(
-  client: Client,
-  workflowId: string
-): Promise<{ type: string; code: string | null; message: string } | null> {
+async function executionFailure(client: Client, workflowId: string): Promise<FailureView | null> {
   const handle = client.workflow.getHandle(workflowId);
   const { status } = await handle.describe();
   if (!['FAILED', 'TERMINATED', 'TIMED_OUT'].includes(status.name)) return null;
@@ -375,7 +369,7 @@ async function executionFailure(
       const code = /^Twilio\.(\d+)$/.exec(app?.type ?? '')?.[1];
       return {
         type: app?.type ?? (status.name === 'FAILED' ? 'WorkflowFailed' : status.name),
-        code: code ?? null,
+        code: code === undefined ? null : Number(code),
         message: app?.message ?? e.cause?.message ?? e.message,
       };
     }
@@ -394,10 +388,8 @@ async function addReasons(client: Client, rows: ListRow[]): Promise<void> {
     const handle = client.workflow.getHandle(row.workflowId);
     try {
       const view = await client.connection.withDeadline(Date.now() + 5000, () => handle.query(portInStatusQuery));
-      const extras = view as PortInStatusView & { attention?: unknown };
-      row.reason =
-        failureLine(view.failure) ??
-        (attentionText(extras.attention) ? `Needs attention: ${attentionText(extras.attention)}` : null);
+      const attention = attentionText(view.attention);
+      row.reason = failureLine(view.failure) ?? (attention ? `Needs attention: ${attention}` : null);
     } catch {
       // No answer (no worker): a closed execution still has its failure.
     }

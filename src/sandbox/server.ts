@@ -2,9 +2,9 @@ import fastifyMultipart from '@fastify/multipart';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-import { ApiError, errorBody } from './api-error';
+import { ApiError, errorBody, notFound } from './api-error';
 import { MAX_DOCUMENT_BYTES, registerTwilioApi } from './api-routes';
-import { checkBasicAuth } from './auth';
+import { authenticationError, checkBasicAuth } from './auth';
 import { registerControlApi } from './control-routes';
 import { SandboxCore } from './core';
 import type { SandboxOptions, SandboxSettings } from './core';
@@ -151,6 +151,12 @@ export async function buildServer(core: SandboxCore): Promise<FastifyInstance> {
       case 'lose-response':
         req.loseResponseMs = fault.delayMs;
         return;
+      case 'auth-failure':
+        throw authenticationError(
+          'Authentication Error - invalid username or password: the credentials are no longer accepted (fault injected by the sandbox)'
+        );
+      case 'not-found':
+        throw notFound(pathOf(req));
     }
   });
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 
 /** The CLI's entry as the package's `bin` runs it. */
-const ENTRY = path.join(__dirname, '../../../src/starter.ts');
+const ENTRY = path.join(__dirname, '../../../src/cli/bin.ts');
 /** A CLI command that runs longer than this is killed and the test sees it (code null). */
 const KILL_AFTER_MS = 120_000;
 
