@@ -25,6 +25,7 @@ import {
   UpdateStillRunningError,
   workflowUiUrl,
 } from '../starter';
+import { DEFAULT_ORPHANS_LIMIT, listOrphans } from '../orphans';
 import { portingClientFromConfig } from '../porting-client';
 import { connectTemporalClient } from '../temporal-connection';
 import { TwilioApiError } from '../twilio/errors';
@@ -33,7 +34,7 @@ import type { FailureView, PortInStatusView } from '../workflows/messages';
 import { dryRunOrder, renderDryRun } from './dry-run';
 import { JsonFileError, readJsonFile } from './json-file';
 import { ProgressWriter, renderProgress } from './progress';
-import { attentionText, failureLine, renderList, renderStatus } from './render';
+import { attentionText, failureLine, renderList, renderOrphans, renderStatus } from './render';
 import type { ListRow } from './render';
 
 export const USAGE = `Usage: portflow <command> [options]      (in this repository: npm run portflow -- <command>)
@@ -56,6 +57,7 @@ Commands:
                                  cancel some numbers
   resubmit <id> --carrier <file.json> [--numbers +1…,+1…] [--target-date YYYY-MM-DD] [--wait <seconds>]
                                  resubmit rejected numbers with corrected losing-carrier data
+  orphans [--limit <n>] [--json] verified webhook events no order received (unclaimed request, or its order had ended)
   help                           this text
 
 Updates (cancel, cancel-numbers, resubmit) wait --wait seconds [${DEFAULT_UPDATE_WAIT_MS / 1000}] for their result;
@@ -87,6 +89,7 @@ const COMMANDS: Record<string, Options> = {
   cancel: { ...reason, ...wait },
   'cancel-numbers': { ...reason, ...wait },
   resubmit: { carrier: { type: 'string' }, numbers: { type: 'string' }, 'target-date': { type: 'string' }, ...wait },
+  orphans: { limit: { type: 'string' }, json: { type: 'boolean' } },
 };
 
 /** A mistake in the command line: exit code 2, with the usage text. */
@@ -286,6 +289,16 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<n
         );
         out(`Resubmitted ${result.resubmittedNumbers.join(', ')} of order ${id} as ${result.newRequestSid}`);
         out(`Temporal UI: ${link(id)}`);
+        return 0;
+      }
+      case 'orphans': {
+        const limit = values.limit === undefined ? DEFAULT_ORPHANS_LIMIT : Number(values.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+          throw new CliUsageError(`--limit: expected a whole number from 1 to 1000, got "${String(values.limit)}"`);
+        }
+        const orphans = await listOrphans(await connect(), limit);
+        if (values.json) out(JSON.stringify(orphans, null, 2));
+        else for (const line of renderOrphans(orphans)) out(line);
         return 0;
       }
       default:

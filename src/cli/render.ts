@@ -2,6 +2,7 @@
  * What `status` and `list` print: plain text for a person. A large order is summarised (counts per
  * status and the numbers that need an operator) unless `--all` asks for every number.
  */
+import type { Orphan } from '../orphans';
 import type { PortInListEntry } from '../starter';
 import type { AttentionView, FailureView, NumberView, PortInStatusView } from '../workflows/messages';
 import { renderProgress } from './progress';
@@ -113,4 +114,24 @@ export function renderList(rows: ListRow[]): string[] {
   });
   if (rows.length === 0) out.push('(no port-ins match)');
   return out;
+}
+
+/** `portflow orphans`: one block per inbox run and reason, each event on a line. */
+export function renderOrphans(orphans: Orphan[]): string[] {
+  if (orphans.length === 0) return ['No orphaned webhook events.'];
+  const why: Record<Orphan['reason'], string> = {
+    unclaimed: 'no order claimed the request',
+    'owner-closed': 'its order had already ended',
+  };
+  const lines: string[] = [];
+  for (const o of orphans) {
+    lines.push(
+      `${o.portInRequestSid}  ${o.events.length} event(s), ${why[o.reason] ?? o.reason}; first seen ${o.firstSeenAt}, ended ${o.endedAt} (${o.workflowId})`
+    );
+    for (const e of o.events) {
+      const number = e.level === 'number' && e.phoneNumber ? ` ${e.phoneNumber}` : '';
+      lines.push(`  ${e.occurredAt ?? '—'} ${e.eventName ?? e.rawStatus}${number} (${e.rawStatus})`);
+    }
+  }
+  return lines;
 }

@@ -276,6 +276,15 @@ describe('the portflow CLI', () => {
     expect(env.sandbox.portIns()).toHaveLength(requestsBefore);
   });
 
+  it('lists orphaned webhook events, as text or JSON', async () => {
+    const text = await cli(['orphans']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^(No orphaned webhook events\.|KW[0-9a-f]{32} {2}\d+ event)/);
+    const json = await cli(['orphans', '--json', '--limit', '5']);
+    expect(json.code).toBe(0);
+    expect(Array.isArray(JSON.parse(json.stdout))).toBe(true);
+  });
+
   it('explains its usage on an unknown command or option', async () => {
     const unknown = await cli(['frobnicate']);
     expect(unknown.code).toBe(2);
@@ -284,6 +293,9 @@ describe('the portflow CLI', () => {
     const option = await cli(['status', 'x', '--order', 'y.json']);
     expect(option.code).toBe(2);
     expect(option.stderr).toContain("Unknown option '--order'");
+    const badLimit = await cli(['orphans', '--limit', '0']);
+    expect(badLimit.code).toBe(2);
+    expect(badLimit.stderr).toContain('--limit: expected a whole number from 1 to 1000, got "0"');
     const help = await cli(['help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('start --order <file.json> [--dry-run]');
