@@ -7,8 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer } from '../../src/temporal-server/dev-server';
+import { beginHygiene } from './hygiene';
 
 export default async function globalSetup(): Promise<void> {
+  // First: every temp folder and process of the run is then accounted for (see ./hygiene).
+  beginHygiene();
   const [server, bundle] = await Promise.all([
     startDevServer({ port: 0, uiPort: false, dbFile: ':memory:' }),
     // The failure converter is bundled as production bundles it (a prebuilt bundle ignores the
@@ -25,6 +28,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEMPORAL_ADDRESS = server.address;
   process.env.PORTFLOW_TEST_WORKFLOW_BUNDLE = codePath;
   (globalThis as Record<string, unknown>).__portflowDevServer = server;
+  (globalThis as Record<string, unknown>).__portflowBundleDir = dir;
 }
 
 const quietLogger = {
