@@ -1,10 +1,13 @@
 import { activityInfo } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import type { PortingClient } from '../twilio/client';
 import { eventsFromPortIn } from '../twilio/events';
 import type { PortingEvent } from '../twilio/porting-event';
 import type { CreatePortInRequest } from '../twilio/schemas/port-in';
 import { createPortInOnce } from './create-port-in';
 import { withHeartbeat } from './heartbeat';
+import { createInboxActivities, unconfiguredInboxActivities } from './inbox';
+import type { InboxActivityDependencies } from './inbox';
 import { classified } from './to-failure';
 
 /** What step 1 learns about one number. */
@@ -40,16 +43,38 @@ export interface CreatedPortInRequest {
   events: PortingEvent[];
 }
 
+/** Settings of the worker that orders adopt when they set none themselves. */
+export interface WorkerSettings {
+  /** PORTFLOW_RECONCILE_INTERVAL ("6 hours"); absent: the workflow's own default. */
+  reconcileInterval?: string;
+}
+
 export interface ActivityDependencies {
   client: PortingClient;
+  /**
+   * A Temporal client (the worker's connection and data converter) for `claimPortInInbox`.
+   * Without it that activity fails every attempt with `PortflowInboxNotConfigured`.
+   */
+  temporal?: Client;
+  /** Inbox settings (see createInboxActivities). */
+  inbox?: Omit<InboxActivityDependencies, 'temporal'>;
+  settings?: WorkerSettings;
 }
 
 /**
  * The activities of `portInWorkflow`: thin wrappers over src/twilio that classify errors.
  * The workflow imports only their type: `proxyActivities<PortInActivities>`.
  */
-export function createActivities({ client }: ActivityDependencies) {
+export function createActivities({ client, temporal, inbox, settings = {} }: ActivityDependencies) {
   return {
+    /** Right after a request is recorded: claim its webhook inbox (see ./inbox.ts). */
+    ...(temporal ? createInboxActivities({ temporal, ...inbox }) : unconfiguredInboxActivities()),
+
+    /** The worker's settings, for orders that set none (a local activity: recorded in history once per run). */
+    async getWorkerSettings(): Promise<WorkerSettings> {
+      return { ...settings };
+    },
+
     /** Step 1 for a batch of numbers, bounded in concurrency; heartbeats progress and resumes from it. */
     async checkPortability(input: CheckPortabilityInput): Promise<PortabilityVerdict[]> {
       const done = new Map<string, PortabilityVerdict>();
@@ -139,3 +164,5 @@ export function createActivities({ client }: ActivityDependencies) {
 }
 
 export type PortInActivities = ReturnType<typeof createActivities>;
+export { createInboxActivities, INBOX_NOT_CONFIGURED } from './inbox';
+export type { ClaimPortInInboxInput, InboxActivities, InboxActivityDependencies } from './inbox';

@@ -36,6 +36,8 @@ export interface SandboxHandle {
     /** Jumps ahead and runs the transitions that became due; returns how many ran. */
     advance(ms: number): number;
     setScale(scale: number): void;
+    /** Back to the wall clock at real speed (see SimulatedClock.resetToWallClock). */
+    resetToWallClock(): void;
   };
   /** The account SID and auth token the sandbox accepts and signs webhooks with. */
   accountSid: string;
@@ -288,6 +290,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       now: () => core.clock.now(),
       advance: (ms) => core.advance(ms),
       setScale: (scale) => core.clock.setScale(scale),
+      resetToWallClock: () => core.clock.resetToWallClock(),
     },
     reset: () => core.reset(),
     sign: (sid) => {

@@ -10,7 +10,7 @@
  * whose attempt hangs; it must exceed the client timeout times the calls an attempt makes.
  * `npx tsx bench/recovery.ts` measures kill-to-next-attempt for every activity.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { PortInActivities } from '../activities';
 
 /** Four local beats per timeout (see withHeartbeat); a worker missed by this long is taken for dead. */
@@ -31,4 +31,21 @@ export const creation = proxyActivities<PortInActivities>({
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   // Bounded: an order that cannot be created after this many tries needs a person, not a loop.
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts: 20 },
+});
+
+// Since the `portflow-needs-attention` patch: calls whose failure parks the order (operator actions,
+// polls) give up after a few attempts, so the order can say "Needs Attention" and try again later
+// instead of waiting inside one activity for as long as Twilio is down.
+export const operatorActions = proxyActivities<PortInActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', backoffCoefficient: 2, maximumAttempts: 4 },
+});
+export const reconciliation = proxyActivities<PortInActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+/** The worker's own settings: a local activity, so its answer is recorded in history once per run. */
+export const workerSettings = proxyLocalActivities<PortInActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 5 },
 });
