@@ -9,7 +9,7 @@
  * `temporal-namespace` job scripts. Only addresses, ports, paths and the log level are overridden.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +18,6 @@ import { listCustomSearchAttributes } from '../../src/temporal-server/dev-server
 import { ensureTemporalBinaries } from '../../src/temporal-server/binaries';
 import { startManagedProcess, waitUntilReady } from '../../src/temporal-server/managed-process';
 import type { ManagedProcess } from '../../src/temporal-server/managed-process';
-import { reservePort } from '../../src/temporal-server/ports';
 import type { PortReservation } from '../../src/temporal-server/ports';
 import { portflowSearchAttributes } from '../../src/search-attributes';
 import { jobScript, loadCompose, serviceEnvironment } from './compose';
@@ -97,8 +96,46 @@ interface RolePorts {
   http?: number;
 }
 
+/** The kernel's range for outgoing connections' local ports (Linux; the usual default elsewhere). */
+function ephemeralRange(): [number, number] {
+  try {
+    const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (lo && hi) return [lo, hi];
+  } catch {
+    // Not Linux.
+  }
+  return [32768, 60999];
+}
+
+/**
+ * `n` free ports held until released, from below the ephemeral range. The roles bind theirs a
+ * moment after we release them, while the other roles already open connections to PostgreSQL: a
+ * port from the ephemeral range (what `listen(0)` hands out) can be taken by such a connection in
+ * between; one below it never is.
+ */
 async function reserve(n: number): Promise<PortReservation[]> {
-  return Promise.all(Array.from({ length: n }, () => reservePort(HOST)));
+  const [lo] = ephemeralRange();
+  const floor = Math.min(20_000, lo - 2000);
+  const held: PortReservation[] = [];
+  for (let attempt = 0; held.length < n; attempt++) {
+    if (attempt > 2000) throw new Error(`no ${n} free ports between ${floor} and ${lo - 1} on ${HOST}`);
+    const port = floor + Math.floor(Math.random() * (lo - floor));
+    if (held.some((h) => h.port === port)) continue;
+    const reservation = await holdPort(port);
+    if (reservation) held.push(reservation);
+  }
+  return held;
+}
+
+function holdPort(port: number): Promise<PortReservation | undefined> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(undefined));
+    server.listen({ port, host: HOST, exclusive: true }, () => {
+      let released: Promise<void> | undefined;
+      resolve({ port, release: () => (released ??= new Promise<void>((done) => server.close(() => done()))) });
+    });
+  });
 }
 
 function canConnect(port: number): Promise<boolean> {
@@ -128,6 +165,9 @@ export function roleEnvironment(
     ...fromCompose,
     POSTGRES_SEEDS: HOST,
     DB_PORT: String(postgres.port),
+    // The template's PostgreSQL visibility store reads POSTGRES_PORT, not DB_PORT (compose's 5432
+    // makes the difference invisible there); this names the port for both.
+    VISIBILITY_DB_PORT: String(postgres.port),
     BIND_ON_IP: HOST,
     LOG_LEVEL: logLevel,
     DYNAMIC_CONFIG_FILE_PATH: path.join(build.configDir, 'dynamicconfig', 'docker.yaml'),
@@ -199,7 +239,7 @@ export async function startCluster(options: ClusterOptions): Promise<TemporalClu
   ensureTemporalBinaries(process.env, log);
   mkdirSync(options.baseDir, { recursive: true });
 
-  const pgReservation = options.postgresPort ? undefined : await reservePort(HOST);
+  const pgReservation = options.postgresPort ? undefined : (await reserve(1))[0];
   await pgReservation?.release();
   const postgres = await startPostgres({
     baseDir: options.baseDir,
@@ -226,7 +266,8 @@ export async function startCluster(options: ClusterOptions): Promise<TemporalClu
 
     const fixedFrontend = options.frontendPort ? 1 : 0;
     const reservations = await reserve(9 - fixedFrontend);
-    const next = () => (reservations.shift() as PortReservation).port;
+    let taken = 0;
+    const next = () => (reservations[taken++] as PortReservation).port;
     const ports: Record<Role, RolePorts> = {
       frontend: { grpc: options.frontendPort || next(), http: next(), membership: next() },
       history: { grpc: next(), membership: next() },
@@ -245,10 +286,9 @@ export async function startCluster(options: ClusterOptions): Promise<TemporalClu
       );
     const waitForRole = async (role: Role) => {
       const proc = roles[role];
-      await waitUntilReady(proc, () => canConnect(ports[role].grpc), {
-        timeoutMs: 90_000,
-        what: `${role} listening on ${ports[role].grpc}`,
-      });
+      // The worker role serves no gRPC: it is up once it listens for membership.
+      const port = role === 'worker' ? ports[role].membership : ports[role].grpc;
+      await waitUntilReady(proc, () => canConnect(port), { timeoutMs: 90_000, what: `${role} listening on ${port}` });
       if (role === 'frontend') {
         await waitUntilReady(proc, () => frontendAnswers(address), {
           timeoutMs: 90_000,
@@ -256,10 +296,13 @@ export async function startCluster(options: ClusterOptions): Promise<TemporalClu
         });
       }
     };
-    const released = await Promise.all(reservations.splice(0).map((r) => r.release()));
-    void released;
-    for (const role of ROLES) roles[role] = spawnRole(role);
-    await Promise.all(ROLES.map(waitForRole));
+    await Promise.all(reservations.map((r) => r.release()));
+    // On a fresh database every role would write the cluster metadata at once, and all but one
+    // fail on the version check: history goes first and writes it, the rest follow together.
+    roles.history = spawnRole('history');
+    await waitForRole('history');
+    for (const role of ROLES.filter((r) => r !== 'history')) roles[role] = spawnRole(role);
+    await Promise.all(ROLES.filter((r) => r !== 'history').map(waitForRole));
     log(`roles up: ${ROLES.map((r) => `${r} :${ports[r].grpc}`).join(', ')}`);
 
     const runNamespaceJob = (extra?: Record<string, string>) =>

@@ -47,6 +47,8 @@ import type { Restartable } from './restartable';
 const DAY = 86_400_000;
 const SEED = Number(process.env.PORTFLOW_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const ORDERS = 8;
+/** Orders arrive this far apart, so that they span the whole kill sequence. */
+const ARRIVAL_MS = 4000;
 
 /** Seeded, so a failing run can be replayed (mulberry32). */
 function seededRandom(seed: number): () => number {
@@ -258,15 +260,18 @@ describe('cluster chaos', () => {
 
     // The orders arrive over time while the kills happen.
     const results = new Map<string, PortInResult>();
+    const inFlight = new Set<string>();
     const arrivals = (async () => {
       await Promise.all(
         orders.map(async ({ order }, i) => {
-          await sleep(i * 2500);
+          await sleep(i * ARRIVAL_MS);
           await persist(`start ${order.orderId}`, () => startPortIn(client, order, { taskQueue }), deadline);
+          inFlight.add(order.orderId);
           results.set(
             order.orderId,
             await persist(`result of ${order.orderId}`, () => waitForPortIn(client, order.orderId), deadline)
           );
+          inFlight.delete(order.orderId);
         })
       );
     })();
@@ -284,18 +289,19 @@ describe('cluster chaos', () => {
       const j = Math.floor(random() * (i + 1));
       [targets[i], targets[j]] = [targets[j] as (typeof targets)[number], targets[i] as (typeof targets)[number]];
     }
-    const kills: Array<{ name: string; atMs: number; downMs: number }> = [];
+    const kills: Array<{ name: string; atMs: number; downMs: number; ordersInFlight: number }> = [];
     const t0 = Date.now();
     for (const target of targets) {
       await sleep(between(1500, 4500));
       const at = Date.now();
+      const ordersInFlight = inFlight.size;
       await target.kill();
       await sleep(between(200, 2000));
       await target.start();
-      kills.push({ name: target.name, atMs: at - t0, downMs: Date.now() - at });
+      kills.push({ name: target.name, atMs: at - t0, downMs: Date.now() - at, ordersInFlight });
     }
     clusterLog(
-      `chaos kills: ${kills.map((k) => `${k.name} at ${(k.atMs / 1000).toFixed(1)} s (down ${k.downMs} ms)`).join(', ')}`
+      `chaos kills: ${kills.map((k) => `${k.name} at ${(k.atMs / 1000).toFixed(1)} s (down ${k.downMs} ms, ${k.ordersInFlight} orders in flight)`).join(', ')}`
     );
     await arrivals;
 
