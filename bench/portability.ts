@@ -9,7 +9,7 @@
  * one event loop (Twilio is remote, after all). Loopback only; bounded by `--numbers`.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { startSandbox } from '../src/sandbox';
+import { SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, startSandbox } from '../src/sandbox';
 import { PortingClient } from '../src/twilio';
 
 /** Settings of one run. */
@@ -71,12 +71,14 @@ async function serveSandbox(): Promise<void> {
 /** Runs the benchmark once and returns the measurements. */
 export async function runPortabilityBench(options: PortabilityBenchOptions): Promise<PortabilityBenchResult> {
   const sandbox = options.inProcess ? await startSandbox({ port: 0 }) : await sandboxInChild();
-  const client = new PortingClient({
-    apiBaseUrl: sandbox.url,
-    documentsBaseUrl: sandbox.url,
-    maxConcurrency: options.concurrency,
-    maxRetries: 0,
-  });
+  // The child sandbox reports only its URL; it accepts the default sandbox credentials.
+  const client = PortingClient.forSandbox(
+    { url: sandbox.url, accountSid: SANDBOX_ACCOUNT_SID, authToken: SANDBOX_AUTH_TOKEN },
+    {
+      maxConcurrency: options.concurrency,
+      maxRetries: 0,
+    }
+  );
   try {
     const settings = await fetch(`${sandbox.url}/_sandbox/settings`, {
       method: 'POST',

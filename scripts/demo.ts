@@ -114,12 +114,14 @@ async function main(): Promise<number> {
   }
 
   if (!settings.exitAfterScenario && !interrupted.signal.aborted) {
-    // Left running fast, the carrier's clock would race years ahead while the UI is browsed.
-    stack.sandbox.clock.setScale(1);
+    // Left running fast, the carrier's clock would race years ahead while the UI is browsed; left
+    // days ahead, it would refuse an order dated from today as too soon.
+    stack.sandbox.clock.resetToWallClock();
     display.note('');
     display.note(
-      `The sandbox's clock is back to real time (speed it up: POST ${stack.sandbox.url}/_sandbox/clock {"scale": 86400}). ` +
-        `Start your own orders against this stack with TEMPORAL_TASK_QUEUE=${settings.taskQueue} npm run start -- start --order <file>.`
+      `The sandbox's clock is back to today, at real speed (speed it up: POST ${stack.sandbox.url}/_sandbox/clock {"scale": 86400}). ` +
+        `Start your own orders against this stack (task queue ${settings.taskQueue}, the CLI's default): ` +
+        'npm run portflow -- start --order examples/order.json --dry-run, then without --dry-run.'
     );
     display.note('Everything stays up for the UI. Press Ctrl-C to stop every process the demo started.');
     const reason = await Promise.race([stopSignal, stack.workerStopped]);

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, SANDBOX_DEFAULT_PORT } from './sandbox/defaults';
+import { loadTemporalSettings, TemporalConfigError } from './temporal-connection';
+import type { TemporalSettings } from './temporal-connection';
 
 /**
  * Every setting of portflow, read from the environment and validated once. The defaults point at
@@ -30,8 +32,7 @@ const sandboxUrl = `http://127.0.0.1:${SANDBOX_DEFAULT_PORT}`;
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 
 const envSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
+  // TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key and profiles: the SDK's envconfig (./temporal-connection).
   TEMPORAL_TASK_QUEUE: z.string().default('portflow'),
   TEMPORAL_UI_URL: url.default('http://127.0.0.1:8233'),
 
@@ -72,7 +73,8 @@ const envSchema = z.object({
 });
 
 export interface PortflowConfig {
-  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
+  /** How to reach Temporal (see ./temporal-connection), and portflow's task queue and UI link. */
+  temporal: TemporalSettings & { taskQueue: string; uiUrl: string };
   twilio: {
     accountSid: string;
     /** Auth token: signs webhooks and, without an API key, authenticates API calls. */
@@ -113,9 +115,17 @@ export class ConfigError extends Error {
 /** Parses the environment; every invalid variable is reported at once, by name. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PortflowConfig {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new ConfigError(`Invalid portflow configuration:\n${problems}`);
+  let temporal: TemporalSettings | undefined;
+  const problems: string[] = [];
+  try {
+    temporal = loadTemporalSettings(env);
+  } catch (err) {
+    if (!(err instanceof TemporalConfigError)) throw err;
+    problems.push(`  Temporal: ${err.message.replace(/^Invalid Temporal settings: /, '')}`);
+  }
+  if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`));
+  if (!parsed.success || !temporal) {
+    throw new ConfigError(`Invalid portflow configuration:\n${problems.join('\n')}`);
   }
   const e = parsed.data;
   const usesSandbox = [e.TWILIO_API_BASE_URL, e.TWILIO_DOCUMENTS_BASE_URL].every((u) =>
@@ -129,8 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PortflowConfig
   }
   return {
     temporal: {
-      address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE,
+      ...temporal,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiUrl: e.TEMPORAL_UI_URL,
     },

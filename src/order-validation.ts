@@ -8,7 +8,7 @@ export class OrderValidationError extends Error {
   constructor(readonly problems: OrderProblem[]) {
     super(
       `The order has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n` +
-        problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')
+        problems.map((p) => `  - ${p.path || '(order)'}: ${p.message}`).join('\n')
     );
   }
 }

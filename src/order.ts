@@ -17,11 +17,25 @@ const durationText = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minut
   message: 'expected a duration such as "30s", "6h" or "5 days"',
 });
 
+/**
+ * An object that refuses keys it does not know, by name: a misspelt `targetPortInDateTime` or a
+ * `pin` at the wrong level would otherwise be dropped without a word.
+ */
+function strictObject<T extends z.ZodRawShape>(shape: T) {
+  const allowed = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown key${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; allowed: ${allowed}`
+        : undefined,
+  });
+}
+
 export const orderIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, {
   message: 'expected 1-100 characters: letters, digits and . _ : - (it becomes the workflow id; no personal data)',
 });
 
-export const addressSchema = z.object({
+export const addressSchema = strictObject({
   street: z.string().min(1),
   street2: z.string().min(1).optional(),
   city: z.string().min(1),
@@ -30,7 +44,7 @@ export const addressSchema = z.object({
   country: z.string().min(2),
 });
 
-export const losingCarrierSchema = z.object({
+export const losingCarrierSchema = strictObject({
   customerType: z.enum(['Business', 'Individual']),
   customerName: z.string().min(1),
   accountNumber: z.string().min(1).optional(),
@@ -47,10 +61,10 @@ export const losingCarrierSchema = z.object({
 
 export const utilityBillSchema = z.union(
   [
-    z.object({
+    strictObject({
       documentSid: z.string().regex(/^RD[0-9a-fA-F]{32}$/, { message: 'expected RD followed by 32 hex digits' }),
     }),
-    z.object({
+    strictObject({
       /** A file the worker can read; the bytes never travel through workflow history. */
       path: z.string().min(1),
       friendlyName: z.string().min(1).optional(),
@@ -63,7 +77,7 @@ export const utilityBillSchema = z.union(
   }
 );
 
-export const orderOptionsSchema = z.object({
+export const orderOptionsSchema = strictObject({
   /** How often the workflow re-fetches its requests from Twilio (webhooks are hints, the API is the truth). */
   reconcileInterval: durationText.optional(),
   /** Twilio auto-cancels an LOA unsigned for this long. */
@@ -80,7 +94,7 @@ export const orderOptionsSchema = z.object({
   continueAsNewAfterSignals: z.number().int().min(1).optional(),
 });
 
-export const portInOrderSchema = z.object({
+export const portInOrderSchema = strictObject({
   orderId: orderIdSchema,
   /** The caller's customer reference (an opaque id — never a name: search attributes are not encrypted). */
   customerRef: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, {
@@ -93,7 +107,7 @@ export const portInOrderSchema = z.object({
     .optional(),
   losingCarrierInformation: losingCarrierSchema,
   phoneNumbers: z
-    .array(z.object({ phoneNumber: e164, pin: z.string().min(1).optional() }))
+    .array(strictObject({ phoneNumber: e164, pin: z.string().min(1).optional() }))
     .min(1, { message: 'an order needs at least one phone number' })
     .max(10_000, { message: 'at most 10,000 numbers per order (it is split into requests of 1,000)' }),
   /** `YYYY-MM-DD`, at least 7 days ahead. */

@@ -1,13 +1,19 @@
 /**
- * Library functions to start, inspect and steer port-ins — what backend services call — and the
- * CLI entry (`npm run start -- <command>`, see src/cli/main.ts).
+ * Library functions to start, inspect and steer port-ins: what backend services call. The command
+ * line is built on them (src/cli); nothing here imports it.
  */
+import { randomUUID } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  WorkflowUpdateStage,
 } from '@temporalio/client';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle, WorkflowUpdateHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
 import { validateOrder } from './order-validation';
 import {
   PortInCustomer,
@@ -21,6 +27,7 @@ import {
   cancelPortInUpdate,
   PORT_IN_WORKFLOW_TYPE,
   portInStatusQuery,
+  orderIdFromWorkflowId,
   portInWorkflowId,
   resubmitRejectedUpdate,
 } from './workflows/messages';
@@ -94,25 +101,144 @@ export function getPortInStatus(client: Client, orderId: string): Promise<PortIn
   return portInHandle(client, orderId).query(portInStatusQuery);
 }
 
-export function cancelPortIn(client: Client, orderId: string, reason?: string): Promise<CancelPortInResult> {
-  return portInHandle(client, orderId).executeUpdate(cancelPortInUpdate, { args: [{ reason }] });
+/** How long an operator update may take before the caller is told it is still running. */
+export interface UpdateWaitOptions {
+  /** @default 30000 */
+  waitMs?: number;
+}
+
+export const DEFAULT_UPDATE_WAIT_MS = 30_000;
+
+/**
+ * An update that did not finish within the caller's wait. Nothing is lost: an `accepted` update
+ * passed its validator and its handler keeps running in the workflow (a Twilio call, a retry after
+ * a worker restart); a `sent` one reached Temporal but no worker has taken it up yet (the worker
+ * may be down) and runs when one does. Either way the order's status and timeline show the outcome.
+ */
+export class UpdateStillRunningError extends Error {
+  override readonly name = 'UpdateStillRunningError';
+  constructor(
+    readonly update: string,
+    readonly workflowId: string,
+    readonly updateId: string,
+    readonly stage: 'sent' | 'accepted',
+    readonly waitedMs: number
+  ) {
+    const orderId = orderIdFromWorkflowId(workflowId) ?? workflowId;
+    super(
+      stage === 'accepted'
+        ? `${update} was accepted by order ${orderId} and is still running after ${Math.round(waitedMs / 1000)} s; ` +
+            `it finishes on its own. Follow it with: portflow status ${orderId}`
+        : `${update} was sent to order ${orderId} but no worker took it up within ${Math.round(waitedMs / 1000)} s ` +
+            `(is the worker running?); it runs when a worker does. Follow it with: portflow status ${orderId}`
+    );
+  }
+}
+
+/**
+ * Runs an update with a bounded wait: sent with `waitForStage: ACCEPTED` (the validator's refusal
+ * comes back at once as `WorkflowUpdateFailedError`), then its result awaited until the deadline.
+ * Past it, {@link UpdateStillRunningError} rather than a bare DEADLINE_EXCEEDED for an update that
+ * then happens anyway.
+ */
+async function runUpdate<Ret, Args extends [unknown, ...unknown[]]>(
+  client: Client,
+  orderId: string,
+  def: UpdateDefinition<Ret, Args>,
+  args: Args,
+  options: UpdateWaitOptions
+): Promise<Ret> {
+  const waitMs = options.waitMs ?? DEFAULT_UPDATE_WAIT_MS;
+  const handle = portInHandle(client, orderId);
+  const updateId = randomUUID();
+  const startedAt = Date.now();
+  const deadline = startedAt + waitMs;
+  const stillRunning = (stage: 'sent' | 'accepted') =>
+    new UpdateStillRunningError(def.name, handle.workflowId, updateId, stage, Date.now() - startedAt);
+  let update: WorkflowUpdateHandle<Ret>;
+  try {
+    update = await client.connection.withDeadline(deadline, () =>
+      handle.startUpdate(def, { args, updateId, waitForStage: WorkflowUpdateStage.ACCEPTED })
+    );
+  } catch (err) {
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw stillRunning('sent');
+    throw err;
+  }
+  try {
+    return await client.connection.withDeadline(deadline, () => update.result());
+  } catch (err) {
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw stillRunning('accepted');
+    throw err;
+  }
+}
+
+export function cancelPortIn(
+  client: Client,
+  orderId: string,
+  reason?: string,
+  options: UpdateWaitOptions = {}
+): Promise<CancelPortInResult> {
+  return runUpdate(client, orderId, cancelPortInUpdate, [{ reason }], options);
 }
 
 export function cancelPhoneNumbers(
   client: Client,
   orderId: string,
   phoneNumbers: string[],
-  reason?: string
+  reason?: string,
+  options: UpdateWaitOptions = {}
 ): Promise<CancelPhoneNumbersResult> {
-  return portInHandle(client, orderId).executeUpdate(cancelPhoneNumbersUpdate, { args: [{ phoneNumbers, reason }] });
+  return runUpdate(client, orderId, cancelPhoneNumbersUpdate, [{ phoneNumbers, reason }], options);
 }
 
 export function resubmitRejected(
   client: Client,
   orderId: string,
-  input: ResubmitRejectedInput
+  input: ResubmitRejectedInput,
+  options: UpdateWaitOptions = {}
 ): Promise<ResubmitRejectedResult> {
-  return portInHandle(client, orderId).executeUpdate(resubmitRejectedUpdate, { args: [input] });
+  return runUpdate(client, orderId, resubmitRejectedUpdate, [input], options);
+}
+
+/** Why an update was refused, for a person: the validator's message, or Twilio's code and message. */
+export interface UpdateRefusal {
+  /** The failure type: a validator's (e.g. `CancelCutoffPassed`) or `Twilio.<code>`. */
+  type: string | undefined;
+  message: string;
+  /** Set when Twilio refused the call the update made. */
+  twilio?: { code: number | undefined; status: number | undefined; moreInfo: string | undefined };
+}
+
+/**
+ * Reads a refused update (`WorkflowUpdateFailedError`): walks its cause chain (update failure →
+ * activity failure → application failure) to the innermost application failure, which carries the
+ * validator's message or, with type `Twilio.<code>`, Twilio's code and message. Null for other errors.
+ */
+export function updateRefusal(err: unknown): UpdateRefusal | null {
+  if (!(err instanceof WorkflowUpdateFailedError)) return null;
+  let app: ApplicationFailure | undefined;
+  for (let e: unknown = err.cause, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+    if (e instanceof ApplicationFailure) app = e;
+  }
+  if (!app) return { type: undefined, message: err.cause?.message ?? err.message };
+  const twilioType = /^Twilio\.(\d+)$/.exec(app.type ?? '');
+  const detail = (app.details?.[0] ?? {}) as { status?: unknown; code?: unknown; moreInfo?: unknown };
+  const num = (v: unknown) =>
+    typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined;
+  const isTwilio = Boolean(twilioType) || detail.code !== undefined || detail.status !== undefined;
+  return {
+    type: app.type ?? undefined,
+    message: app.message,
+    ...(isTwilio
+      ? {
+          twilio: {
+            code: num(detail.code) ?? (twilioType ? Number(twilioType[1]) : undefined),
+            status: num(detail.status),
+            moreInfo: typeof detail.moreInfo === 'string' ? detail.moreInfo : undefined,
+          },
+        }
+      : {}),
+  };
 }
 
 export function waitForPortIn(client: Client, orderId: string): Promise<PortInResult> {
@@ -121,6 +247,8 @@ export function waitForPortIn(client: Client, orderId: string): Promise<PortInRe
 
 export interface PortInListEntry {
   workflowId: string;
+  /** The order id the workflow id carries; null for a workflow id of another shape. */
+  orderId: string | null;
   status: string | undefined;
   customerRef: string | undefined;
   pending: number | undefined;
@@ -136,6 +264,7 @@ export async function listPortIns(client: Client, query?: string, limit = 100): 
   for await (const w of client.workflow.list({ query: query ? `${base} AND (${query})` : base })) {
     out.push({
       workflowId: w.workflowId,
+      orderId: orderIdFromWorkflowId(w.workflowId),
       status: w.typedSearchAttributes.get(PortInStatus),
       customerRef: w.typedSearchAttributes.get(PortInCustomer),
       pending: w.typedSearchAttributes.get(PortInNumbersPending),
@@ -156,16 +285,4 @@ export function workflowUiUrl(uiBaseUrl: string, namespace: string, workflowId: 
 /** The Temporal UI list of port-ins filtered by a visibility query. */
 export function workflowListUiUrl(uiBaseUrl: string, namespace: string, query: string): string {
   return `${uiBaseUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${encodeURIComponent(query)}`;
-}
-
-if (require.main === module) {
-  import('./cli/main')
-    .then(({ runCli }) => runCli(process.argv.slice(2)))
-    .then(
-      (code) => process.exit(code),
-      (err: unknown) => {
-        console.error(err instanceof Error ? err.message : err);
-        process.exit(1);
-      }
-    );
 }

@@ -1,25 +1,38 @@
 /**
  * The worker: the one composition root. Builds the Twilio client, the activities and the data
- * converter, and runs portInWorkflow until SIGINT/SIGTERM. `npm run worker`.
+ * converter, and runs portInWorkflow until SIGINT/SIGTERM. `node lib/worker.js` (`npm run worker`
+ * from the sources).
  */
+import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import type { WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
+import type { WorkerSettings } from './activities';
 import { loadDataConverter } from './codec/data-converter';
 import { loadConfig } from './config';
 import type { PortflowConfig } from './config';
-import { PortingClient } from './twilio/client';
+import { portingClientFromConfig } from './porting-client';
+import { connectWorkerConnection } from './temporal-connection';
+import type { PortingClient } from './twilio/client';
+import { prebuiltWorkflowBundle } from './workflow-bundle';
 
 export interface PortflowWorkerOptions {
   connection: NativeConnection;
   namespace?: string;
   taskQueue: string;
-  /** The Twilio client the activities call (the sandbox by default). */
+  /** The Twilio client the activities call; they use it with its retries off (Temporal retries them). */
   porting: PortingClient;
-  /** A prebuilt bundle (tests bundle once per run); the worker bundles src/workflows otherwise. */
+  /** Settings orders adopt when they set none (PORTFLOW_RECONCILE_INTERVAL). */
+  settings?: WorkerSettings;
+  /**
+   * A pre-built bundle (tests bundle once per run). @default the build's lib/workflows.bundle.js when
+   * present (see ./workflow-bundle), else the worker bundles ./workflows at start
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
   dataConverter?: DataConverter;
+  /** Webhook inbox settings of the claim activity (forward window). */
+  inbox?: { forwardForMs?: number };
   /** Extra worker options (cache size, concurrency, identity, ...). */
   tuning?: Partial<
     Pick<
@@ -35,14 +48,25 @@ export interface PortflowWorkerOptions {
 
 /** A worker for portInWorkflow and its activities. */
 export function createPortflowWorker(options: PortflowWorkerOptions): Promise<Worker> {
+  const workflowBundle = options.workflowBundle ?? prebuiltWorkflowBundle();
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue,
-    activities: createActivities({ client: options.porting }),
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('./workflows') }),
+    activities: createActivities({
+      // One retry loop per call: Temporal's (the activity retry policy), not the client's as well.
+      client: options.porting.withRetries(0),
+      settings: options.settings,
+      // The inbox claim signals workflows: a client on the worker's own connection, with the same
+      // data converter, so the events it carries are encrypted like every other payload.
+      temporal: new Client({
+        connection: options.connection,
+        namespace: options.namespace ?? 'default',
+        ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+      }),
+      inbox: { taskQueue: options.taskQueue, ...options.inbox },
+    }),
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...options.tuning,
   });
@@ -68,18 +92,19 @@ export function installRuntime(config: PortflowConfig, { metrics = true } = {}):
 async function main(): Promise<void> {
   const config = loadConfig();
   installRuntime(config);
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const porting = PortingClient.fromConfig(config.twilio);
+  const connection = await connectWorkerConnection(config.temporal);
+  const porting = portingClientFromConfig(config.twilio);
   try {
     const worker = await createPortflowWorker({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       porting,
+      settings: { reconcileInterval: config.workflow.reconcileInterval },
       dataConverter: await loadDataConverter(config),
     });
     console.log(
-      `portflow worker: task queue ${config.temporal.taskQueue} on ${config.temporal.address}; ` +
+      `portflow worker: task queue ${config.temporal.taskQueue} on ${config.temporal.description}; ` +
         `Twilio at ${config.twilio.apiBaseUrl}${config.twilio.usesSandbox ? ' (sandbox)' : ''}; ` +
         `metrics on http://${config.metrics.host}:${config.metrics.port}/metrics`
     );
@@ -93,7 +118,9 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err) => {
-    console.error(err);
+    // A configuration or connection problem is its message; anything else, its stack.
+    const known = err instanceof Error && /^(ConfigError|TemporalConnectionError|TemporalConfigError)$/.test(err.name);
+    console.error(known ? `portflow worker: ${(err as Error).message}` : err);
     process.exit(1);
   });
 }

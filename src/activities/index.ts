@@ -1,9 +1,13 @@
-import { activityInfo, heartbeat } from '@temporalio/activity';
+import { activityInfo } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import type { PortingClient } from '../twilio/client';
 import { eventsFromPortIn } from '../twilio/events';
 import type { PortingEvent } from '../twilio/porting-event';
 import type { CreatePortInRequest } from '../twilio/schemas/port-in';
 import { createPortInOnce } from './create-port-in';
+import { withHeartbeat } from './heartbeat';
+import { createInboxActivities, unconfiguredInboxActivities } from './inbox';
+import type { InboxActivityDependencies } from './inbox';
 import { classified } from './to-failure';
 
 /** What step 1 learns about one number. */
@@ -39,16 +43,38 @@ export interface CreatedPortInRequest {
   events: PortingEvent[];
 }
 
+/** Settings of the worker that orders adopt when they set none themselves. */
+export interface WorkerSettings {
+  /** PORTFLOW_RECONCILE_INTERVAL ("6 hours"); absent: the workflow's own default. */
+  reconcileInterval?: string;
+}
+
 export interface ActivityDependencies {
   client: PortingClient;
+  /**
+   * A Temporal client (the worker's connection and data converter) for `claimPortInInbox`.
+   * Without it that activity fails every attempt with `PortflowInboxNotConfigured`.
+   */
+  temporal?: Client;
+  /** Inbox settings (see createInboxActivities). */
+  inbox?: Omit<InboxActivityDependencies, 'temporal'>;
+  settings?: WorkerSettings;
 }
 
 /**
  * The activities of `portInWorkflow`: thin wrappers over src/twilio that classify errors.
  * The workflow imports only their type: `proxyActivities<PortInActivities>`.
  */
-export function createActivities({ client }: ActivityDependencies) {
+export function createActivities({ client, temporal, inbox, settings = {} }: ActivityDependencies) {
   return {
+    /** Right after a request is recorded: claim its webhook inbox (see ./inbox.ts). */
+    ...(temporal ? createInboxActivities({ temporal, ...inbox }) : unconfiguredInboxActivities()),
+
+    /** The worker's settings, for orders that set none (a local activity: recorded in history once per run). */
+    async getWorkerSettings(): Promise<WorkerSettings> {
+      return { ...settings };
+    },
+
     /** Step 1 for a batch of numbers, bounded in concurrency; heartbeats progress and resumes from it. */
     async checkPortability(input: CheckPortabilityInput): Promise<PortabilityVerdict[]> {
       const done = new Map<string, PortabilityVerdict>();
@@ -56,12 +82,6 @@ export function createActivities({ client }: ActivityDependencies) {
       for (const v of previous ?? []) done.set(v.phoneNumber, v);
       const todo = input.phoneNumbers.filter((n) => !done.has(n));
       let next = 0;
-      let lastBeat = 0;
-      const beat = () => {
-        if (Date.now() - lastBeat < 1000 && done.size < input.phoneNumbers.length) return;
-        lastBeat = Date.now();
-        heartbeat([...done.values()]);
-      };
       const worker = async () => {
         while (next < todo.length) {
           const phoneNumber = todo[next++]!;
@@ -79,35 +99,39 @@ export function createActivities({ client }: ActivityDependencies) {
             reason: result.notPortableReason,
             numberType: result.rawNumberType,
           });
-          beat();
         }
       };
-      await Promise.all(Array.from({ length: Math.max(1, Math.min(input.concurrency, todo.length)) }, worker));
-      heartbeat([...done.values()]);
+      // Every beat carries the verdicts so far: a retry resumes from them.
+      await withHeartbeat(
+        () => Promise.all(Array.from({ length: Math.max(1, Math.min(input.concurrency, todo.length)) }, worker)),
+        () => [...done.values()]
+      );
       return input.phoneNumbers.map((n) => done.get(n)!);
     },
 
     /** Step 2: upload the utility bill from a file the worker can read. Not retried blindly: see the client. */
     async uploadUtilityBill(input: { path: string; friendlyName: string; mimeType?: string }): Promise<string> {
-      const document = await classified(() => client.uploadUtilityBill(input));
+      const document = await withHeartbeat(() => classified(() => client.uploadUtilityBill(input)));
       return document.sid;
     },
 
     /** Step 3: create one request exactly once (see createPortInOnce). */
     async createPortInRequest(input: CreatePortInRequestInput): Promise<CreatedPortInRequest> {
-      const { portIn, found } = await classified(() =>
-        createPortInOnce(client, {
-          request: input.request,
-          intentAt: input.intentAt,
-          retried: activityInfo().attempt > 1,
-          validation: {
-            portability: input.portability.map((v) => ({
-              phoneNumber: v.phoneNumber,
-              portable: v.portable,
-              pinAndAccountNumberRequired: v.pinAndAccountNumberRequired,
-            })),
-          },
-        })
+      const { portIn, found } = await withHeartbeat(() =>
+        classified(() =>
+          createPortInOnce(client, {
+            request: input.request,
+            intentAt: input.intentAt,
+            retried: activityInfo().attempt > 1,
+            validation: {
+              portability: input.portability.map((v) => ({
+                phoneNumber: v.phoneNumber,
+                portable: v.portable,
+                pinAndAccountNumberRequired: v.pinAndAccountNumberRequired,
+              })),
+            },
+          })
+        )
       );
       return {
         portInRequestSid: portIn.portInRequestSid,
@@ -121,20 +145,24 @@ export function createActivities({ client }: ActivityDependencies) {
 
     /** Reconciliation: the request as Twilio has it now, as events for the reducer. */
     async fetchPortInRequest(input: { portInRequestSid: string }): Promise<PortingEvent[]> {
-      const portIn = await classified(() => client.fetchPortIn(input.portInRequestSid));
+      const portIn = await withHeartbeat(() => classified(() => client.fetchPortIn(input.portInRequestSid)));
       return eventsFromPortIn(portIn);
     },
 
     async cancelPortInRequest(input: { portInRequestSid: string }): Promise<void> {
-      await classified(() => client.cancelPortIn(input.portInRequestSid));
+      await withHeartbeat(() => classified(() => client.cancelPortIn(input.portInRequestSid)));
     },
 
     async cancelPortInPhoneNumbers(input: { portInRequestSid: string; phoneNumberSids: string[] }): Promise<void> {
-      for (const sid of input.phoneNumberSids) {
-        await classified(() => client.cancelPortInPhoneNumber(input.portInRequestSid, sid));
-      }
+      await withHeartbeat(async () => {
+        for (const sid of input.phoneNumberSids) {
+          await classified(() => client.cancelPortInPhoneNumber(input.portInRequestSid, sid));
+        }
+      });
     },
   };
 }
 
 export type PortInActivities = ReturnType<typeof createActivities>;
+export { createInboxActivities, INBOX_NOT_CONFIGURED } from './inbox';
+export type { ClaimPortInInboxInput, InboxActivities, InboxActivityDependencies } from './inbox';

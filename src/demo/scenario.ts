@@ -244,6 +244,9 @@ export async function runDemoScenario(ctx: ScenarioContext): Promise<ScenarioOut
     await sleep(250, ctx.signal);
   }
   display.endProgress();
+  // The carrier's days ran ahead of the calendar; orders started by hand after the scenario must be
+  // judged on the real date (a target date 7 days from today would otherwise be "too soon").
+  sandbox.clock.resetToWallClock();
 
   let result: PortInResult | null = null;
   let failure: string | null = null;

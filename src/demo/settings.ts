@@ -78,6 +78,8 @@ const envSchema = z.object({
     .max(86_400, { message: 'expected at most 86400 seconds' })
     .default(300),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  // The CLI's and the worker's default too (src/config.ts): orders started by hand reach the demo's worker.
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('portflow'),
 });
 
 export const DEMO_USAGE = `Usage: npm run demo [-- --exit]
@@ -140,6 +142,6 @@ export function loadDemoSettings(env: NodeJS.ProcessEnv = process.env, argv: rea
     exitAfterScenario: exitFlag || e.PORTFLOW_DEMO_EXIT,
     scenarioTimeoutMs: e.PORTFLOW_DEMO_TIMEOUT_SECONDS * 1000,
     namespace: e.TEMPORAL_NAMESPACE,
-    taskQueue: 'portflow-demo',
+    taskQueue: e.TEMPORAL_TASK_QUEUE,
   };
 }

@@ -5,9 +5,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { bundleWorkflowCode, NativeConnection, Runtime } from '@temporalio/worker';
+import { bundleWorkflowCode, Runtime } from '@temporalio/worker';
 import type { Worker } from '@temporalio/worker';
 import { startCodecServer } from '../codec/codec-server';
 import type { RunningCodecServer } from '../codec/codec-server';
@@ -19,6 +19,7 @@ import { startSandbox } from '../sandbox';
 import type { SandboxHandle } from '../sandbox';
 import { startDevServer } from '../temporal-server/dev-server';
 import type { DevServerHandle } from '../temporal-server/dev-server';
+import { connectTemporalClient, connectWorkerConnection, localTemporalSettings } from '../temporal-connection';
 import { PortingClient } from '../twilio/client';
 import { startWebhookReceiver } from '../webhooks';
 import type { WebhookReceiverHandle } from '../webhooks';
@@ -198,17 +199,14 @@ export async function startDemoStack(
     ]);
     report(`Temporal:          ${devServer.address} (state in ${devServer.dbFile})`);
 
-    const connection = await Connection.connect({ address: devServer.address });
-    cleanups.push({ what: 'Temporal client connection', run: () => connection.close() });
-    const nativeConnection = await NativeConnection.connect({ address: devServer.address });
+    // The demo's own dev server: local, no TLS, whatever TEMPORAL_* variables the shell has.
+    const temporal = localTemporalSettings(devServer.address, settings.namespace);
+    const client = await connectTemporalClient(temporal, { dataConverter });
+    cleanups.push({ what: 'Temporal client connection', run: () => client.connection.close() });
+    const nativeConnection = await connectWorkerConnection(temporal);
     cleanups.push({ what: 'worker connection', run: () => nativeConnection.close() });
-    const client = new Client({ connection, namespace: settings.namespace, dataConverter });
 
-    const porting = new PortingClient({
-      apiBaseUrl: sandbox.url,
-      documentsBaseUrl: sandbox.url,
-      accountSid: sandbox.accountSid,
-      authToken: sandbox.authToken,
+    const porting = PortingClient.forSandbox(sandbox, {
       timeoutMs: 10_000,
       // Method, path, status and timing only: bodies hold names and addresses.
       onResponse: (e) =>

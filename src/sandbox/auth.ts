@@ -19,13 +19,9 @@ function same(a: string, b: string): boolean {
  * Throws a 401 with code 20003 for anything else.
  */
 export function checkBasicAuth(header: string | undefined, accepted: readonly Credential[]): void {
-  const challenge = { 'WWW-Authenticate': 'Basic realm="Twilio API"' };
   if (!header || !/^Basic\s+/i.test(header)) {
-    throw new ApiError(
-      401,
-      20003,
-      'Authentication Error - No credentials provided: use HTTP Basic auth with your account SID and auth token, or an API key SID and secret',
-      challenge
+    throw authenticationError(
+      'Authentication Error - No credentials provided: use HTTP Basic auth with your account SID and auth token, or an API key SID and secret'
     );
   }
   const decoded = Buffer.from(header.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
@@ -34,11 +30,13 @@ export function checkBasicAuth(header: string | undefined, accepted: readonly Cr
   const password = colon === -1 ? '' : decoded.slice(colon + 1);
   const ok = accepted.some((c) => same(c.username, username) && same(c.password, password));
   if (!ok) {
-    throw new ApiError(
-      401,
-      20003,
-      'Authentication Error - invalid username or password: the credentials are neither the account SID and auth token nor an API key SID and secret of this account',
-      challenge
+    throw authenticationError(
+      'Authentication Error - invalid username or password: the credentials are neither the account SID and auth token nor an API key SID and secret of this account'
     );
   }
+}
+
+/** Twilio's 401: code 20003 with a Basic challenge. */
+export function authenticationError(message: string): ApiError {
+  return new ApiError(401, 20003, message, { 'WWW-Authenticate': 'Basic realm="Twilio API"' });
 }

@@ -41,6 +41,17 @@ export class SimulatedClock {
     this.anchorSim += ms;
   }
 
+  /**
+   * Back to the wall clock, at real speed: the one move backwards, for the demo, whose scenario
+   * leaves the clock days ahead, so that orders started afterwards are judged on the real date.
+   * Transitions scheduled for the simulated future run when the clock reaches them again.
+   */
+  resetToWallClock(): void {
+    this.anchorSim = Date.now();
+    this.anchorReal = performance.now();
+    this.currentScale = 1;
+  }
+
   /** Changes the speed from now on; time already elapsed keeps its old speed. */
   setScale(scale: number): void {
     assertScale(scale);

@@ -5,6 +5,7 @@ import { ApiError } from './api-error';
 import { DEFAULT_TIMELINE } from './carrier';
 import type { SandboxCore } from './core';
 import { parseFaultSpec } from './faults';
+import type { ActiveFault } from './faults';
 import { isoSeconds } from './sids';
 import { phoneNumberWire, portInWire } from './wire';
 
@@ -197,11 +198,11 @@ export function registerControlApi(app: FastifyInstance, core: SandboxCore): voi
     const parsed = parseFaultSpec(req.body);
     if (!parsed.ok) throw new ApiError(400, 400, parsed.message);
     const fault = core.faults.add(parsed.spec);
-    return reply.status(201).send({ id: fault.id, ...fault.spec });
+    return reply.status(201).send(faultView(fault));
   });
 
   app.get('/_sandbox/faults', async () => ({
-    faults: core.faults.list().map((f) => ({ id: f.id, remaining: f.remaining, ...f.spec })),
+    faults: core.faults.list().map(faultView),
   }));
 
   app.delete('/_sandbox/faults', async (_req, reply) => {
@@ -213,4 +214,14 @@ export function registerControlApi(app: FastifyInstance, core: SandboxCore): voi
     if (!core.faults.remove(req.params.id ?? '')) throw new ApiError(404, 404, `No fault with id '${req.params.id}'`);
     return reply.status(204).send();
   });
+}
+
+/** A fault as the control API shows it: `remaining` is null while a `durationMs` fault has no `times`. */
+function faultView(f: ActiveFault): Record<string, unknown> {
+  return {
+    id: f.id,
+    remaining: f.remaining,
+    expiresAt: f.expiresAtMs == null ? null : new Date(f.expiresAtMs).toISOString(),
+    ...f.spec,
+  };
 }

@@ -2,8 +2,12 @@ import { z } from 'zod';
 
 /**
  * Fault injection for the Twilio-API side (rate limits, 5xx, slow answers, answers lost after the
- * write committed) and for webhook delivery (duplicates, drops, delays, reordering). A fault
- * applies `times` times, first registered first, and never to `/_sandbox` paths.
+ * write committed, failed authentication, 404s) and for webhook delivery (duplicates, drops,
+ * delays, reordering). A fault applies `times` times, first registered first, and never to
+ * `/_sandbox` paths. An HTTP fault with `durationMs` instead applies to every matching request
+ * for that many **real** milliseconds (an outage is something a client lives through in real
+ * time, whatever the simulated clock's speed); with `times` as well, it ends at whichever comes
+ * first.
  */
 
 const regexSource = z.string().refine(
@@ -19,40 +23,36 @@ const regexSource = z.string().refine(
 );
 const times = z.number().int().min(1).max(1_000_000).default(1);
 const delayMs = z.number().int().min(0).max(600_000);
+/** Real milliseconds; at most one day. */
+const durationMs = z.number().int().min(1).max(86_400_000).optional();
+const method = z.enum(['GET', 'POST', 'DELETE']).optional();
+
+/** Fields every HTTP fault shares. `times` has no default here: see {@link HttpFaultSpec}. */
+const httpBase = {
+  kind: z.literal('http'),
+  method,
+  pathPattern: regexSource.optional(),
+  times: z.number().int().min(1).max(1_000_000).optional(),
+  durationMs,
+};
 
 const httpFault = z.discriminatedUnion('fault', [
   z.object({
-    kind: z.literal('http'),
-    method: z.enum(['GET', 'POST', 'DELETE']).optional(),
-    pathPattern: regexSource.optional(),
-    times,
+    ...httpBase,
     fault: z.literal('rate-limit'),
     retryAfterSeconds: z.number().int().min(0).max(86_400).optional(),
   }),
   z.object({
-    kind: z.literal('http'),
-    method: z.enum(['GET', 'POST', 'DELETE']).optional(),
-    pathPattern: regexSource.optional(),
-    times,
+    ...httpBase,
     fault: z.literal('server-error'),
     status: z.number().int().min(500).max(599).default(500),
   }),
-  z.object({
-    kind: z.literal('http'),
-    method: z.enum(['GET', 'POST', 'DELETE']).optional(),
-    pathPattern: regexSource.optional(),
-    times,
-    fault: z.literal('slow'),
-    delayMs,
-  }),
-  z.object({
-    kind: z.literal('http'),
-    method: z.enum(['GET', 'POST', 'DELETE']).optional(),
-    pathPattern: regexSource.optional(),
-    times,
-    fault: z.literal('lose-response'),
-    delayMs: delayMs.default(30_000),
-  }),
+  z.object({ ...httpBase, fault: z.literal('slow'), delayMs }),
+  z.object({ ...httpBase, fault: z.literal('lose-response'), delayMs: delayMs.default(30_000) }),
+  /** 401 with code 20003, as Twilio answers credentials it does not accept. */
+  z.object({ ...httpBase, fault: z.literal('auth-failure') }),
+  /** 404 with code 20404, as Twilio answers a SID it does not know; a path pattern is required. */
+  z.object({ ...httpBase, pathPattern: regexSource, fault: z.literal('not-found') }),
 ]);
 
 const webhookFault = z.discriminatedUnion('fault', [
@@ -110,7 +110,10 @@ export function parseFaultSpec(body: unknown): { ok: true; spec: FaultSpec } | {
 export interface ActiveFault<S extends FaultSpec = FaultSpec> {
   id: string;
   spec: S;
-  remaining: number;
+  /** Uses left; `null` while a `durationMs` fault without `times` runs (every match until it expires). */
+  remaining: number | null;
+  /** Real epoch ms after which the fault no longer applies (`durationMs` faults only). */
+  expiresAtMs: number | null;
   pattern: RegExp | null;
 }
 
@@ -118,12 +121,17 @@ export class FaultRegistry {
   private faults: ActiveFault[] = [];
   private seq = 0;
 
+  /** @param realNow real epoch ms; `durationMs` is measured on it, never on the simulated clock */
+  constructor(private readonly realNow: () => number = Date.now) {}
+
   add(spec: FaultSpec): ActiveFault {
     const pattern = spec.kind === 'http' ? spec.pathPattern : spec.eventPattern;
+    const duration = spec.kind === 'http' ? spec.durationMs : undefined;
     const fault: ActiveFault = {
       id: `FT${String(++this.seq).padStart(6, '0')}`,
       spec,
-      remaining: spec.times,
+      remaining: spec.times ?? (duration == null ? 1 : null),
+      expiresAtMs: duration == null ? null : this.realNow() + duration,
       pattern: pattern == null ? null : new RegExp(pattern),
     };
     this.faults.push(fault);
@@ -131,6 +139,7 @@ export class FaultRegistry {
   }
 
   list(): ActiveFault[] {
+    this.dropExpired();
     return [...this.faults];
   }
 
@@ -163,10 +172,18 @@ export class FaultRegistry {
   }
 
   private take<S extends FaultSpec>(match: (f: ActiveFault) => f is ActiveFault<S>): S | null {
+    this.dropExpired();
     const f = this.faults.find(match);
     if (!f) return null;
-    f.remaining--;
-    if (f.remaining <= 0) this.faults = this.faults.filter((x) => x !== f);
+    if (f.remaining != null) {
+      f.remaining--;
+      if (f.remaining <= 0) this.faults = this.faults.filter((x) => x !== f);
+    }
     return f.spec as S;
+  }
+
+  private dropExpired(): void {
+    const now = this.realNow();
+    this.faults = this.faults.filter((f) => f.expiresAtMs == null || f.expiresAtMs > now);
   }
 }

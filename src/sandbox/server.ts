@@ -2,9 +2,9 @@ import fastifyMultipart from '@fastify/multipart';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-import { ApiError, errorBody } from './api-error';
+import { ApiError, errorBody, notFound } from './api-error';
 import { MAX_DOCUMENT_BYTES, registerTwilioApi } from './api-routes';
-import { checkBasicAuth } from './auth';
+import { authenticationError, checkBasicAuth } from './auth';
 import { registerControlApi } from './control-routes';
 import { SandboxCore } from './core';
 import type { SandboxOptions, SandboxSettings } from './core';
@@ -35,6 +35,8 @@ export interface SandboxHandle {
     /** Jumps ahead and runs the transitions that became due; returns how many ran. */
     advance(ms: number): number;
     setScale(scale: number): void;
+    /** Back to the wall clock at real speed (see SimulatedClock.resetToWallClock). */
+    resetToWallClock(): void;
   };
   /** The account SID and auth token the sandbox accepts and signs webhooks with. */
   accountSid: string;
@@ -149,6 +151,12 @@ export async function buildServer(core: SandboxCore): Promise<FastifyInstance> {
       case 'lose-response':
         req.loseResponseMs = fault.delayMs;
         return;
+      case 'auth-failure':
+        throw authenticationError(
+          'Authentication Error - invalid username or password: the credentials are no longer accepted (fault injected by the sandbox)'
+        );
+      case 'not-found':
+        throw notFound(pathOf(req));
     }
   });
 
@@ -279,6 +287,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       now: () => core.clock.now(),
       advance: (ms) => core.advance(ms),
       setScale: (scale) => core.clock.setScale(scale),
+      resetToWallClock: () => core.clock.resetToWallClock(),
     },
     reset: () => core.reset(),
     sign: (sid) => {

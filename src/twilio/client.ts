@@ -3,8 +3,6 @@
  * snake_case on the wire (mapped in `schemas/`), validated both ways, with errors that say whether a
  * retry can help.
  */
-import type { PortflowConfig } from '../config';
-import { SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, SANDBOX_DEFAULT_PORT } from '../sandbox/defaults';
 import { PortInValidationError, RequestValidationError, type ValidationProblem } from './errors';
 import { ACCOUNT_SID, ADDRESS_SID, PORT_IN_REQUEST_SID, formatLocalDate, parseLocalDate, pathParam } from './formats';
 import { type HttpCall, HttpTransport, type RequestLogEvent, type ResponseLogEvent } from './http';
@@ -34,18 +32,22 @@ import {
 import { type UploadUtilityBillInput, prepareUtilityBillUpload } from './upload';
 import { type PortInValidationContext, validatePortInRequest } from './validation';
 
-/** The sandbox's address, where both hosts default. */
-export const SANDBOX_BASE_URL = `http://127.0.0.1:${SANDBOX_DEFAULT_PORT}`;
+/** Twilio's hosts, for {@link PortingClientOptions}: nothing defaults to them, a caller names them. */
+export const TWILIO_API_BASE_URL = 'https://numbers.twilio.com';
+export const TWILIO_DOCUMENTS_BASE_URL = 'https://numbers-upload.twilio.com';
 
-/** Settings of a {@link PortingClient}. Everything has a default that points at the local sandbox. */
+/**
+ * Settings of a {@link PortingClient}. The account, its credentials and both hosts are required:
+ * nothing falls back to the sandbox (use {@link PortingClient.forSandbox} for that, explicitly).
+ */
 export interface PortingClientOptions {
-  /** The Numbers API host (`https://numbers.twilio.com`). @default the sandbox */
-  apiBaseUrl?: string;
-  /** The Documents upload host (`https://numbers-upload.twilio.com`). @default the sandbox */
-  documentsBaseUrl?: string;
-  /** @default the sandbox account */
-  accountSid?: string;
-  /** Used when no API key is given. @default the sandbox token */
+  /** The Numbers API host: {@link TWILIO_API_BASE_URL}, or a sandbox's URL. */
+  apiBaseUrl: string;
+  /** The Documents upload host: {@link TWILIO_DOCUMENTS_BASE_URL}, or a sandbox's URL. */
+  documentsBaseUrl: string;
+  /** `AC…`: the account the port-ins belong to. */
+  accountSid: string;
+  /** The account's auth token; required unless `apiKey` and `apiSecret` are given. */
   authToken?: string;
   /** `SK…`: with `apiSecret`, preferred over the auth token (Twilio's advice for production). */
   apiKey?: string;
@@ -56,7 +58,10 @@ export interface PortingClientOptions {
   keepAlive?: boolean;
   /** At most this many calls in flight at once, across every method of this client. @default 20 */
   maxConcurrency?: number;
-  /** Retries of GET and DELETE after a retryable failure; POSTs are never retried. @default 3 */
+  /**
+   * Retries of GET and DELETE after a retryable failure; POSTs are never retried. Inside Temporal
+   * activities the worker turns them off ({@link PortingClient.withRetries}): Temporal retries. @default 3
+   */
   maxRetries?: number;
   /** @default 250 */
   retryBaseDelayMs?: number;
@@ -89,10 +94,25 @@ export class PortingClient {
   private readonly documentsBaseUrl: string;
   private readonly http: HttpTransport;
 
-  constructor(options: PortingClientOptions = {}) {
+  constructor(options: PortingClientOptions) {
     const problems: ValidationProblem[] = [];
-    const accountSid = options.accountSid ?? SANDBOX_ACCOUNT_SID;
-    if (!ACCOUNT_SID.test(accountSid)) {
+    // JavaScript callers (and `as` casts) can still leave out what the type requires: say which.
+    const given = (options ?? {}) as Partial<PortingClientOptions>;
+    for (const key of ['accountSid', 'apiBaseUrl', 'documentsBaseUrl'] as const) {
+      if (given[key] === undefined || given[key] === '') {
+        problems.push({ path: key, rule: 'required', message: `${key} is required (nothing defaults to the sandbox)` });
+      }
+    }
+    if (given.authToken === undefined && given.apiKey === undefined && given.apiSecret === undefined) {
+      problems.push({
+        path: 'authToken',
+        rule: 'required',
+        message: 'credentials are required: authToken, or apiKey with apiSecret',
+      });
+    }
+    options = given as PortingClientOptions;
+    const accountSid = options.accountSid ?? '';
+    if (accountSid !== '' && !ACCOUNT_SID.test(accountSid)) {
       problems.push({
         path: 'accountSid',
         rule: 'sid-format',
@@ -135,12 +155,12 @@ export class PortingClient {
     if (problems.length > 0) throw new RequestValidationError('Invalid PortingClient options', problems);
 
     this.accountSid = accountSid;
-    this.apiBaseUrl = options.apiBaseUrl ?? SANDBOX_BASE_URL;
-    this.documentsBaseUrl = options.documentsBaseUrl ?? SANDBOX_BASE_URL;
+    this.apiBaseUrl = options.apiBaseUrl;
+    this.documentsBaseUrl = options.documentsBaseUrl;
     const useKey = options.apiKey !== undefined && options.apiSecret !== undefined;
     this.http = new HttpTransport({
       username: useKey ? (options.apiKey as string) : accountSid,
-      password: useKey ? (options.apiSecret as string) : (options.authToken ?? SANDBOX_AUTH_TOKEN),
+      password: useKey ? (options.apiSecret as string) : (options.authToken as string),
       timeoutMs: options.timeoutMs ?? 30_000,
       keepAlive: options.keepAlive ?? true,
       maxConcurrency: options.maxConcurrency ?? 20,
@@ -157,18 +177,38 @@ export class PortingClient {
     });
   }
 
-  /** A client from portflow's configuration (`loadConfig().twilio`), with optional overrides. */
-  static fromConfig(config: PortflowConfig['twilio'], overrides: PortingClientOptions = {}): PortingClient {
+  /**
+   * A client of a portflow sandbox (`startSandbox()` from `portflow/sandbox`, or one started with
+   * `npm run sandbox`): its URL serves both hosts, with its account and token. The explicit way to
+   * talk to a sandbox; nothing else defaults to one.
+   */
+  static forSandbox(
+    sandbox: { url: string; accountSid: string; authToken: string },
+    overrides: Partial<PortingClientOptions> = {}
+  ): PortingClient {
     return new PortingClient({
-      apiBaseUrl: config.apiBaseUrl,
-      documentsBaseUrl: config.documentsBaseUrl,
-      accountSid: config.accountSid,
-      authToken: config.authToken,
-      ...(config.apiKey && config.apiSecret ? { apiKey: config.apiKey, apiSecret: config.apiSecret } : {}),
-      timeoutMs: config.timeoutMs,
-      maxConcurrency: config.maxConcurrency,
+      apiBaseUrl: sandbox.url,
+      documentsBaseUrl: sandbox.url,
+      accountSid: sandbox.accountSid,
+      authToken: sandbox.authToken,
       ...overrides,
     });
+  }
+
+  /**
+   * This client with another number of retries of idempotent calls, sharing its connections and its
+   * concurrency limit. The worker's activities use `withRetries(0)`: Temporal's retry policy is their
+   * retry loop, and a retry inside an attempt would only hide the failure from it.
+   */
+  withRetries(maxRetries: number): PortingClient {
+    if (!Number.isInteger(maxRetries) || maxRetries < 0) {
+      throw new RequestValidationError('Invalid retry count', [
+        { path: 'maxRetries', rule: 'range', message: 'expected an integer of 0 or more', value: maxRetries },
+      ]);
+    }
+    const view = Object.create(this) as PortingClient;
+    Object.defineProperty(view, 'http', { value: this.http.withMaxRetries(maxRetries) });
+    return view;
   }
 
   /** Calls in flight and waiting, for metrics. */

@@ -140,6 +140,16 @@ export class HttpTransport {
     }
   }
 
+  /**
+   * The same transport (connections, limiter, hooks) with another retry count: a view, not a copy,
+   * so closing either closes both.
+   */
+  withMaxRetries(maxRetries: number): HttpTransport {
+    const view = Object.create(this) as HttpTransport;
+    Object.defineProperty(view, 'options', { value: { ...this.options, maxRetries } });
+    return view;
+  }
+
   /** Destroys the keep-alive sockets (calls still in flight fail); for shutdown, once calls have settled. */
   close(): void {
     this.httpAgent.destroy();
@@ -274,7 +284,10 @@ function toFormData(body: MultipartBody): FormData {
   const form = new FormData();
   for (const [k, v] of Object.entries(body.fields)) form.append(k, v);
   const { field, filename, mimeType, bytes } = body.file;
-  form.append(field, new Blob([bytes], { type: mimeType }), filename);
+  // A Blob part must be backed by an ArrayBuffer (the DOM lib's type says so too); a file read from
+  // disk is, a caller's view of a SharedArrayBuffer is copied.
+  const part = bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
+  form.append(field, new Blob([part], { type: mimeType }), filename);
   return form;
 }
 

@@ -2,7 +2,7 @@
  * The typed Twilio Porting API client and the porting vocabulary. Everything portflow needs from
  * Twilio goes through here; nothing in this folder knows about Temporal.
  */
-export { PortingClient, SANDBOX_BASE_URL } from './client';
+export { PortingClient, TWILIO_API_BASE_URL, TWILIO_DOCUMENTS_BASE_URL } from './client';
 export type { CreatePortInOptions, PortingClientOptions } from './client';
 export * from './errors';
 export { eventsFromPortIn, isParseFailure, normalizeEventName, parsePortingWebhook } from './events';

@@ -3,14 +3,16 @@
  * sandbox) at it through src/twilio: `configure`, `show`, `delete`. Settings come from src/config.ts.
  */
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { ConnectionLike } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import { loadDataConverter } from '../codec/data-converter';
 import { ConfigError, loadConfig } from '../config';
 import type { PortflowConfig } from '../config';
 import { handleInterrupts } from '../interrupts';
-import { PortingClient } from '../twilio/client';
+import { portingClientFromConfig } from '../porting-client';
+import { connectWorkerConnection, lazyTemporalConnection } from '../temporal-connection';
+import type { TemporalSettings } from '../temporal-connection';
+import type { PortingClient } from '../twilio/client';
 import { TwilioApiError } from '../twilio/errors';
 import { normalizeEventName } from '../twilio/events';
 import { PortingEventName } from '../twilio/porting-event';
@@ -188,7 +190,7 @@ export async function runWebhooksCli(argv: string[], io: CliIo): Promise<number>
   }
   if (command.name === 'serve') return serve(config, io);
 
-  const porting = PortingClient.fromConfig(config.twilio);
+  const porting = portingClientFromConfig(config.twilio);
   try {
     switch (command.name) {
       case 'show': {
@@ -256,8 +258,11 @@ const untilSignal = () =>
  * Temporal up to connect, so when Temporal is down at start the receiver falls back to a lazy JS
  * connection: it still starts, and /readyz and 503s say so until Temporal is back.
  */
-async function connectForSignals(address: string, io: CliIo): Promise<ConnectionLike & { close(): Promise<void> }> {
-  const native = NativeConnection.connect({ address });
+async function connectForSignals(
+  settings: TemporalSettings,
+  io: CliIo
+): Promise<ConnectionLike & { close(): Promise<void> }> {
+  const native = connectWorkerConnection(settings);
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
@@ -270,10 +275,10 @@ async function connectForSignals(address: string, io: CliIo): Promise<Connection
     // A connect that succeeds after we gave up must not keep the process alive.
     native.then((c) => c.close()).catch(() => undefined);
     io.out(
-      `portflow webhooks: Temporal at ${address} is not reachable yet (${err instanceof Error ? err.message : String(err)}); ` +
+      `portflow webhooks: Temporal at ${settings.address} is not reachable yet (${err instanceof Error ? err.message : String(err)}); ` +
         'starting with a lazy connection'
     );
-    return Connection.lazy({ address });
+    return lazyTemporalConnection(settings);
   } finally {
     clearTimeout(timer);
   }
@@ -282,7 +287,7 @@ async function connectForSignals(address: string, io: CliIo): Promise<Connection
 async function serve(config: PortflowConfig, io: CliIo): Promise<number> {
   // Signals must be encrypted exactly as the worker expects them.
   const dataConverter = await loadDataConverter(config);
-  const connection = await connectForSignals(config.temporal.address, io);
+  const connection = await connectForSignals(config.temporal, io);
   const temporalClient = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
   const receiver = await startWebhookReceiver({
     temporalClient,
@@ -300,7 +305,7 @@ async function serve(config: PortflowConfig, io: CliIo): Promise<number> {
       (config.twilio.webhookAuthTokens.length
         ? ` with TWILIO_AUTH_TOKEN and ${config.twilio.webhookAuthTokens.length} more token(s) from TWILIO_WEBHOOK_AUTH_TOKENS; `
         : '; ') +
-      `Temporal ${config.temporal.address} namespace ${config.temporal.namespace}`
+      `Temporal ${config.temporal.description}`
   );
   const signal = await (io.stopSignal ?? untilSignal)();
   io.out(`portflow webhooks: ${signal}: finishing requests in flight, then stopping`);

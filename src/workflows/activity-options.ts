@@ -1,20 +1,51 @@
 /**
  * The activity stubs portInWorkflow calls, with their timeouts and retry policies in one place.
+ *
+ * Recovery from a dead worker: every activity heartbeats while it waits on Twilio
+ * (src/activities/heartbeat.ts), so a worker killed mid-activity costs one heartbeatTimeout plus
+ * the retry's initial interval before the next attempt starts, instead of the whole start-to-close
+ * timeout. HEARTBEAT_TIMEOUT is deliberately independent of the Twilio client timeout
+ * (TWILIO_TIMEOUT_MS, 30 s by default, which the workflow cannot read): the activity beats while a
+ * call is in flight however long the call may take. Start-to-close stays a bound for a live worker
+ * whose attempt hangs; it must exceed the client timeout times the calls an attempt makes.
+ * `npx tsx bench/recovery.ts` measures kill-to-next-attempt for every activity.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { PortInActivities } from '../activities';
+
+/** Four local beats per timeout (see withHeartbeat); a worker missed by this long is taken for dead. */
+const HEARTBEAT_TIMEOUT = '10 seconds';
 
 export const quick = proxyActivities<PortInActivities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
 export const portability = proxyActivities<PortInActivities>({
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '1 minute',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
 export const creation = proxyActivities<PortInActivities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   // Bounded: an order that cannot be created after this many tries needs a person, not a loop.
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts: 20 },
+});
+
+// Since the `portflow-needs-attention` patch: calls whose failure parks the order (operator actions,
+// polls) give up after a few attempts, so the order can say "Needs Attention" and try again later
+// instead of waiting inside one activity for as long as Twilio is down.
+export const operatorActions = proxyActivities<PortInActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', backoffCoefficient: 2, maximumAttempts: 4 },
+});
+export const reconciliation = proxyActivities<PortInActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+/** The worker's own settings: a local activity, so its answer is recorded in history once per run. */
+export const workerSettings = proxyLocalActivities<PortInActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 5 },
 });

@@ -4,8 +4,8 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { LosingCarrierInput, PortInOrder } from '../order';
-import type { PortingEvent } from '../twilio/porting-event';
-import type { NumberStatus, OrderPhase, PortInState, PreviousAttempt, RequestState, TimelineEntry } from './state';
+import type { PhoneNumberStatus, PortInRequestStatus, PortingEvent } from '../twilio/porting-event';
+import type { PortInState } from './state';
 
 export const PORT_IN_WORKFLOW_TYPE = 'portInWorkflow';
 
@@ -81,9 +81,33 @@ export interface ResubmitRejectedResult {
  */
 export const resubmitRejectedUpdate = defineUpdate<ResubmitRejectedResult, [ResubmitRejectedInput]>('resubmitRejected');
 
+/**
+ * The answer of `portInStatus` and its parts. These are the public shape: they are built field by
+ * field from the workflow's internal state (see ./status-view), so the reducer's internals can change
+ * without changing what callers read.
+ */
+export type NumberStatusView = PhoneNumberStatus | 'checking' | 'not_portable';
+
+export type OrderPhaseView =
+  | 'checking_portability'
+  | 'uploading_bill'
+  | 'creating_requests'
+  | 'porting'
+  | 'completed'
+  | 'canceled'
+  | 'expired'
+  | 'failed';
+
+export interface PreviousAttemptView {
+  requestSid: string;
+  phoneNumberSid: string | null;
+  status: NumberStatusView;
+  rejection: { code: number | null; reason: string | null; at: string } | null;
+}
+
 export interface NumberView {
   phoneNumber: string;
-  status: NumberStatus;
+  status: NumberStatusView;
   statusLabel: string;
   rawStatus: string | null;
   requestSid: string | null;
@@ -93,18 +117,60 @@ export interface NumberView {
   cancelCutoff: string | null;
   rejection: { code: number | null; reason: string | null; at: string } | null;
   notPortable: { code: number | null; reason: string | null } | null;
-  previousAttempts: PreviousAttempt[];
+  previousAttempts: PreviousAttemptView[];
+}
+
+export interface RequestView {
+  sid: string;
+  status: PortInRequestStatus;
+  rawStatus: string | null;
+  phoneNumbers: string[];
+  createdAt: string;
+  resubmissionOf: string[];
+  waitingForSignatureSince: string | null;
+  signatureRequestUrl: string | null;
+  orderCancellationReason: string | null;
+  lastEventAt: string | null;
+  loaExpiresAt: string | null;
+}
+
+export interface TimelineEntryView {
+  /** Workflow time. */
+  at: string;
+  kind: string;
+  message: string;
+  requestSid?: string;
+  phoneNumber?: string;
+}
+
+/** Why an order failed: `type` is one of `PortInFailureType` (./failures), `code` Twilio's when it gave one. */
+export interface FailureView {
+  type: string;
+  code: number | null;
+  message: string;
+}
+
+/** Why an order is "Needs Attention": `reason` is one of `AttentionReason` (./failures). */
+export interface AttentionView {
+  reason: string;
+  code: number | null;
+  message: string;
+  operation: string;
+  since: string;
+  failures: number;
+  /** When the order asks Twilio again. */
+  nextAttemptAt: string | null;
 }
 
 export interface PortInStatusView {
   orderId: string;
   customerRef: string;
-  /** Operator-facing status, e.g. `Waiting for Signature`, `Action Required`, `Completed`. */
+  /** Operator-facing status, e.g. `Waiting for Signature`, `Action Required`, `Needs Attention`, `Failed`. */
   status: string;
-  phase: OrderPhase;
+  phase: OrderPhaseView;
   targetPortInDate: string;
   requestSids: string[];
-  requests: Array<RequestState & { loaExpiresAt: string | null }>;
+  requests: RequestView[];
   numbers: NumberView[];
   counts: {
     total: number;
@@ -123,11 +189,14 @@ export interface PortInStatusView {
     autoCancelRejectedAt: string | null;
     nextReconcileAt: string | null;
   };
-  timeline: TimelineEntry[];
+  timeline: TimelineEntryView[];
   timelineDropped: number;
-  unknownStatuses: PortInState['unknownStatuses'];
-  failure: PortInState['failure'];
-  counters: PortInState['counters'];
+  unknownStatuses: Array<{ at: string; requestSid: string; phoneNumber: string | null; rawStatus: string }>;
+  /** Set once the order has failed. */
+  failure: FailureView | null;
+  /** Set while the order waits for Twilio to answer again (credentials, 404, outage). */
+  attention: AttentionView | null;
+  counters: { applied: number; duplicates: number; stale: number; unrouted: number; runs: number };
 }
 
 /** Query: the whole state of the order, with deadlines and a timeline. */
@@ -139,7 +208,7 @@ export interface PortInResult {
   requestSids: string[];
   numbers: Array<{
     phoneNumber: string;
-    status: NumberStatus;
+    status: NumberStatusView;
     requestSid: string | null;
     portDate: string | null;
     rejection: { code: number | null; reason: string | null } | null;

@@ -5,9 +5,17 @@
  */
 import { PhoneNumberStatus, PortInRequestStatus } from '../twilio/porting-event';
 import type { NumberPortingEvent, PortingEvent, RequestPortingEvent } from '../twilio/porting-event';
+import { numberMoveKind, requestMoveKind } from './transitions';
+import type { MoveKind, NumberStatus } from './transitions';
 
-/** A number's status in the order: Twilio's statuses plus the two that precede a request. */
-export type NumberStatus = PhoneNumberStatus | 'checking' | 'not_portable';
+export type { NumberStatus } from './transitions';
+
+/**
+ * Where a number's or a request's current status came from: a Twilio webhook, the reconciliation
+ * poll (Twilio's API, the truth), or the workflow's own operator markers (Canceling, Expired).
+ * `null` (or absent, in states of runs before rules V2) when not tracked.
+ */
+export type StatusSource = PortingEvent['source'];
 
 export interface Rejection {
   code: number | null;
@@ -37,6 +45,8 @@ export interface NumberState {
   lastEventAt: string | null;
   /** Requests this number was in before a resubmission moved it. */
   previousAttempts: PreviousAttempt[];
+  /** Who reported the current status (rules V2 set it; absent in V1 states): see {@link StatusSource}. */
+  statusSource?: StatusSource | null;
 }
 
 export interface RequestState {
@@ -53,6 +63,8 @@ export interface RequestState {
   signatureRequestUrl: string | null;
   orderCancellationReason: string | null;
   lastEventAt: string | null;
+  /** Who reported the current status (rules V2 set it; absent in V1 states): see {@link StatusSource}. */
+  statusSource?: StatusSource | null;
 }
 
 export type OrderPhase =
@@ -87,13 +99,72 @@ export interface PortInState {
   /** Timeline entries dropped to keep the state (and continue-as-new input) bounded. */
   timelineDropped: number;
   unknownStatuses: Array<{ at: string; requestSid: string; phoneNumber: string | null; rawStatus: string }>;
-  failure: { type: string; message: string } | null;
-  counters: { applied: number; duplicates: number; stale: number; unrouted: number; runs: number };
+  /** Why the order ended in failure; `code` is Twilio's (absent in states of older runs). */
+  failure: { type: string; message: string; code?: number | null } | null;
+  /** Set while Twilio refuses or fails the calls the order needs; cleared by the next success. */
+  attention?: AttentionState | null;
+  /** `suspect`: webhooks rules V2 refused (see {@link ApplyOutcome}); missing in states of older runs until resumed. */
+  counters: { applied: number; duplicates: number; stale: number; unrouted: number; runs: number; suspect: number };
+}
+
+/** An order parked as "Needs Attention" (owned by the workflow, not the reducer). */
+export interface AttentionState {
+  reason: string;
+  code: number | null;
+  message: string;
+  /** What was being done: `reconcile`, `cancel`, `resubmit`, ... */
+  operation: string;
+  /** Workflow time of the first failure of this streak. */
+  since: string;
+  /** Failed calls in this streak. */
+  failures: number;
 }
 
 export const TIMELINE_LIMIT = 300;
 
-export type ApplyOutcome = 'applied' | 'duplicate' | 'stale' | 'unknown-request' | 'unknown-number' | 'unknown-status';
+/**
+ * What {@link applyEvent} did with an event. `suspect` (rules V2 only): a webhook that is dated beyond
+ * the allowed clock skew, or would move a status backwards, out of a terminal status or along no
+ * documented transition; it was not applied, the timeline says why (kind `suspect-event`) and
+ * `counters.suspect` counts it. The workflow answers it with an immediate reconcile.
+ */
+export type ApplyOutcome =
+  'applied' | 'duplicate' | 'stale' | 'unknown-request' | 'unknown-number' | 'unknown-status' | 'suspect';
+
+/**
+ * The rules {@link applyEvent} applies. Version 1 is the reducer every history recorded before the
+ * rules were versioned ran with, and stays byte-for-byte the same so those histories replay. Version 2
+ * makes the API the truth: polls replace, webhooks only advance along the documented transitions.
+ */
+export interface ReducerRules {
+  readonly version: 1 | 2;
+  /**
+   * How far past the workflow time a webhook's Twilio timestamp may lie before it is suspect (V2).
+   * Ignored by version 1.
+   */
+  readonly maxClockSkewMs: number;
+}
+
+/**
+ * Today's rules, the default: the later Twilio timestamp wins (else the higher rank), terminal
+ * statuses never move, polls and webhooks alike. Old workflow histories replay against these.
+ */
+export const REDUCER_RULES_V1: ReducerRules = Object.freeze({ version: 1, maxClockSkewMs: Number.POSITIVE_INFINITY });
+
+/**
+ * The API is the truth. A poll (`source: 'poll'`) sets each request and number exactly to Twilio's
+ * answer, backwards and out of terminal statuses included. A webhook moves a status only along the
+ * documented transitions (src/workflows/transitions.ts) and only when dated at most
+ * `maxClockSkewMs` after the workflow time; otherwise it is `suspect`. Operator markers as in V1.
+ *
+ * Five minutes of skew: the clocks compared are Twilio's (`last_date_updated`) and the Temporal
+ * server's (workflow time, taken when the task that handles the signal starts, so always after the
+ * webhook arrived). NTP keeps honest clocks within well under a second, so only a broken clock or a
+ * forged date gets past minutes; five minutes is the tolerance Kerberos settled on for the same
+ * question (krb5.conf `clockskew`, default 300 s). Within it, an early date can only hide real events
+ * of those few minutes, and the next poll replaces it.
+ */
+export const REDUCER_RULES_V2: ReducerRules = Object.freeze({ version: 2, maxClockSkewMs: 5 * 60_000 });
 
 export interface ApplyResult {
   state: PortInState;
@@ -135,7 +206,7 @@ export function initialState(input: {
     timelineDropped: 0,
     unknownStatuses: [],
     failure: null,
-    counters: { applied: 0, duplicates: 0, stale: 0, unrouted: 0, runs: 1 },
+    counters: { applied: 0, duplicates: 0, stale: 0, unrouted: 0, runs: 1, suspect: 0 },
   };
 }
 
@@ -221,7 +292,8 @@ function withTimeline(state: PortInState, entry: TimelineEntry): PortInState {
 }
 
 function count(state: PortInState, key: keyof PortInState['counters']): PortInState {
-  return { ...state, counters: { ...state.counters, [key]: state.counters[key] + 1 } };
+  // `?? 0`: a state carried by an older run may lack a counter added since.
+  return { ...state, counters: { ...state.counters, [key]: (state.counters[key] ?? 0) + 1 } };
 }
 
 const numberStatusLabel: Record<NumberStatus, string> = {
@@ -255,15 +327,100 @@ export function labelOfNumberStatus(status: NumberStatus): string {
 }
 
 /**
- * Applies one event. Duplicates and events older than what the state already knows are no-ops;
- * unknown statuses are recorded, never fatal. `at` is the workflow time, used only for the timeline.
+ * Applies one event under `rules` ({@link REDUCER_RULES_V1} when omitted). Duplicates and events older
+ * than what the state already knows are no-ops; unknown statuses are recorded, never fatal. `at` is the
+ * workflow time: the timeline's clock and, under V2, the reference of the clock-skew check.
  */
-export function applyEvent(state: PortInState, event: PortingEvent, at: string): ApplyResult {
+export function applyEvent(
+  state: PortInState,
+  event: PortingEvent,
+  at: string,
+  rules: ReducerRules = REDUCER_RULES_V1
+): ApplyResult {
   const request = state.requests[event.portInRequestSid];
   if (!request) return { state: count(state, 'unrouted'), outcome: 'unknown-request' };
+  if (rules.version === 2 && event.source === 'poll') {
+    return event.level === 'request'
+      ? applyPolledRequest(state, request, event, at, rules)
+      : applyPolledNumber(state, request, event, at, rules);
+  }
+  const mode: Mode =
+    rules.version === 2 ? { stamp: event.source, checks: event.source === 'webhook' ? rules : null } : V1_MODE;
   return event.level === 'request'
-    ? applyRequestEvent(state, request, event, at)
-    : applyNumberEvent(state, request, event, at);
+    ? applyRequestEvent(state, request, event, at, mode)
+    : applyNumberEvent(state, request, event, at, mode);
+}
+
+/** How the webhook and operator path runs: exactly as V1, or under V2 (stamping sources, checking webhooks). */
+interface Mode {
+  /** Set as `statusSource` on each status the event changes (V2); undefined leaves the field alone (V1). */
+  stamp: StatusSource | undefined;
+  /** The rules a webhook is checked against (V2 webhooks); null for V1 and for operator markers. */
+  checks: ReducerRules | null;
+}
+const V1_MODE: Mode = { stamp: undefined, checks: null };
+
+/** `statusSource` for a status the event changes: nothing at all under V1, so V1 states keep their shape. */
+function stamped(mode: Mode): { statusSource?: StatusSource } {
+  return mode.stamp === undefined ? {} : { statusSource: mode.stamp };
+}
+
+/** An ordering verdict, or why a webhook is suspect. */
+type Order = 'forward' | 'same' | 'stale' | { suspect: string };
+
+/**
+ * V2's ordering of a webhook: a repeat or an older report as in V1 (a late delivery is normal, not
+ * suspect); any other move must be `forward` along the documented transitions.
+ */
+function documentedOrdering(
+  current: { status: string; lastEventAt: string | null },
+  event: { status: string; occurredAt?: string | null },
+  kind: MoveKind,
+  why: (kind: MoveKind) => string
+): Order {
+  const byTime = compareTimes(event.occurredAt, current.lastEventAt);
+  if (event.status === current.status) return byTime !== undefined && byTime < 0 ? 'stale' : 'same';
+  if (byTime !== undefined && byTime < 0) return 'stale';
+  return kind === 'forward' ? 'forward' : { suspect: why(kind) };
+}
+
+function moveReason(kind: MoveKind, what: 'request' | 'number', from: string, to: string): string {
+  switch (kind) {
+    case 'backwards':
+      return `it would move the ${what} back from ${from} to ${to}`;
+    case 'out-of-terminal':
+      return `it would move the ${what} out of ${from}, a final status, to ${to}`;
+    default:
+      return `${from} to ${to} is not a documented transition`;
+  }
+}
+
+/** Why a webhook is dated too far ahead of the workflow time, or null when it is not. */
+function futureDated(event: PortingEvent, at: string, rules: ReducerRules): string | null {
+  const eventAt = event.occurredAt ? Date.parse(event.occurredAt) : NaN;
+  const now = Date.parse(at);
+  if (Number.isNaN(eventAt) || Number.isNaN(now) || eventAt <= now + rules.maxClockSkewMs) return null;
+  return `it is dated ${event.occurredAt}, more than ${Math.round(rules.maxClockSkewMs / 1000)} s after the workflow time ${at}`;
+}
+
+/** A webhook V2 refuses: nothing changes but the timeline and `counters.suspect`. */
+function recordSuspect(
+  state: PortInState,
+  event: PortingEvent,
+  phoneNumber: string | null,
+  reason: string,
+  at: string
+) {
+  // Sliced: a signal can carry any string, and the timeline travels in every continue-as-new.
+  const what = event.eventName?.slice(0, 100) ?? `status "${event.rawStatus.slice(0, 100)}"`;
+  const next = withTimeline(state, {
+    at,
+    kind: 'suspect-event',
+    message: `Suspect webhook ${what} not applied: ${reason}; Twilio's API will be asked`,
+    requestSid: event.portInRequestSid,
+    ...(phoneNumber ? { phoneNumber } : {}),
+  });
+  return { state: count(next, 'suspect'), outcome: 'suspect' } satisfies ApplyResult;
 }
 
 function recordUnknown(state: PortInState, event: PortingEvent, phoneNumber: string | null, at: string): ApplyResult {
@@ -286,18 +443,69 @@ function recordUnknown(state: PortInState, event: PortingEvent, phoneNumber: str
   return { state: next, outcome: 'unknown-status' };
 }
 
+function requestStatusMessage(request: RequestState): string {
+  const canceled = request.status === PortInRequestStatus.CANCELED || request.status === PortInRequestStatus.EXPIRED;
+  return `Request ${requestStatusLabel[request.status]}${
+    canceled && request.orderCancellationReason ? ` (${request.orderCancellationReason})` : ''
+  }`;
+}
+
+function numberStatusMessage(n: Pick<NumberState, 'status' | 'rejection' | 'portDate'>): string {
+  let message = numberStatusLabel[n.status];
+  if (n.status === PhoneNumberStatus.PORT_REJECTED && n.rejection) {
+    message += ` — ${n.rejection.code ?? 'no code'}: ${n.rejection.reason ?? 'no reason given'}`;
+  }
+  if (n.status === PhoneNumberStatus.PORT_PENDING && n.portDate) message += `, port date ${n.portDate}`;
+  return message;
+}
+
+/**
+ * An expired or canceled request takes every number still open in it along (Twilio cancels them).
+ * Under V2 (`mode.stamp` set) each number also takes the request event's timestamp, so a late report
+ * of its earlier status reads as late (stale), not as a move out of Canceled (suspect).
+ */
+function cancelOpenNumbers(state: PortInState, request: RequestState, mode: Mode, occurredAt?: string | null) {
+  const numbers = { ...state.numbers };
+  for (const phoneNumber of request.phoneNumbers) {
+    const n = numbers[phoneNumber];
+    if (n && n.requestSid === request.sid && !isNumberTerminal(n)) {
+      numbers[phoneNumber] = {
+        ...n,
+        status: PhoneNumberStatus.CANCELED,
+        rawStatus: n.rawStatus,
+        ...(mode.stamp === undefined
+          ? {}
+          : { statusSource: mode.stamp, lastEventAt: laterOf(occurredAt, n.lastEventAt) }),
+      };
+    }
+  }
+  return { ...state, numbers };
+}
+
 function applyRequestEvent(
   state: PortInState,
   request: RequestState,
   event: RequestPortingEvent,
-  at: string
+  at: string,
+  mode: Mode
 ): ApplyResult {
   if (event.status === PortInRequestStatus.UNKNOWN) return recordUnknown(state, event, null, at);
-  const order = ordering(
-    { status: request.status, lastEventAt: request.lastEventAt, terminal: terminalRequestStatuses.has(request.status) },
-    event,
-    (s) => requestRank[s as PortInRequestStatus]
-  );
+  const late = mode.checks && futureDated(event, at, mode.checks);
+  if (late) return recordSuspect(state, event, null, late, at);
+  const order: Order = mode.checks
+    ? documentedOrdering(request, event, requestMoveKind(request.status, event.status), (kind) =>
+        moveReason(kind, 'request', requestStatusLabel[request.status], requestStatusLabel[event.status])
+      )
+    : ordering(
+        {
+          status: request.status,
+          lastEventAt: request.lastEventAt,
+          terminal: terminalRequestStatuses.has(request.status),
+        },
+        event,
+        (s) => requestRank[s as PortInRequestStatus]
+      );
+  if (typeof order === 'object') return recordSuspect(state, event, null, order.suspect, at);
   if (order === 'stale') {
     // Overtaken, so the status stays; but details the state still lacks are kept, whatever the delivery order.
     const gaps = {
@@ -339,31 +547,17 @@ function applyRequestEvent(
       event.status === PortInRequestStatus.WAITING_FOR_SIGNATURE && !request.waitingForSignatureSince
         ? at
         : request.waitingForSignatureSince,
+    ...stamped(mode),
   };
   let next: PortInState = { ...state, requests: { ...state.requests, [request.sid]: updated } };
   next = withTimeline(next, {
     at,
     kind: 'request-status',
-    message: `Request ${requestStatusLabel[event.status]}${
-      event.status === PortInRequestStatus.CANCELED || event.status === PortInRequestStatus.EXPIRED
-        ? updated.orderCancellationReason
-          ? ` (${updated.orderCancellationReason})`
-          : ''
-        : ''
-    }`,
+    message: requestStatusMessage(updated),
     requestSid: request.sid,
   });
-
-  // An expired or canceled request takes every number still open in it along (Twilio cancels them).
   if (event.status === PortInRequestStatus.CANCELED || event.status === PortInRequestStatus.EXPIRED) {
-    const numbers = { ...next.numbers };
-    for (const phoneNumber of request.phoneNumbers) {
-      const n = numbers[phoneNumber];
-      if (n && n.requestSid === request.sid && !isNumberTerminal(n)) {
-        numbers[phoneNumber] = { ...n, status: PhoneNumberStatus.CANCELED, rawStatus: n.rawStatus };
-      }
-    }
-    next = { ...next, numbers };
+    next = cancelOpenNumbers(next, request, mode, event.occurredAt);
   }
   return { state: count(next, 'applied'), outcome: 'applied' };
 }
@@ -385,11 +579,14 @@ function applyNumberEvent(
   state: PortInState,
   request: RequestState,
   event: NumberPortingEvent,
-  at: string
+  at: string,
+  mode: Mode
 ): ApplyResult {
   const number = findNumber(state, request, event);
   if (!number) return { state: count(state, 'unrouted'), outcome: 'unknown-number' };
   if (event.status === PhoneNumberStatus.UNKNOWN) return recordUnknown(state, event, number.phoneNumber, at);
+  const late = mode.checks && futureDated(event, at, mode.checks);
+  if (late) return recordSuspect(state, event, number.phoneNumber, late, at);
 
   // News about a request this number has since left (after a resubmission): keep it as history.
   if (number.requestSid !== request.sid) {
@@ -415,11 +612,16 @@ function applyNumberEvent(
     return { state: count(next, 'applied'), outcome: 'applied' };
   }
 
-  const order = ordering(
-    { status: number.status, lastEventAt: number.lastEventAt, terminal: isNumberTerminal(number) },
-    event,
-    (s) => numberRank[s as NumberStatus]
-  );
+  const order: Order = mode.checks
+    ? documentedOrdering(number, event, numberMoveKind(number.status, event.status), (kind) =>
+        moveReason(kind, 'number', numberStatusLabel[number.status], numberStatusLabel[event.status])
+      )
+    : ordering(
+        { status: number.status, lastEventAt: number.lastEventAt, terminal: isNumberTerminal(number) },
+        event,
+        (s) => numberRank[s as NumberStatus]
+      );
+  if (typeof order === 'object') return recordSuspect(state, event, number.phoneNumber, order.suspect, at);
   const reported =
     event.status === PhoneNumberStatus.PORT_REJECTED &&
     (event.rejectionReasonCode != null || event.rejectionReason != null)
@@ -469,15 +671,7 @@ function applyNumberEvent(
         [number.phoneNumber]: { ...number, portDate, phoneNumberSid, rejection, lastEventAt },
       },
     };
-    if (portDate !== number.portDate) {
-      next = withTimeline(next, {
-        at,
-        kind: 'port-date',
-        message: `Port date moved to ${portDate}`,
-        requestSid: request.sid,
-        phoneNumber: number.phoneNumber,
-      });
-    }
+    if (portDate !== number.portDate) next = withPortDateNote(next, request, number, portDate, at);
     return { state: count(next, 'applied'), outcome: 'applied' };
   }
 
@@ -489,16 +683,179 @@ function applyNumberEvent(
     portDate,
     rejection,
     lastEventAt: event.occurredAt ?? number.lastEventAt,
+    ...stamped(mode),
   };
-  let message = numberStatusLabel[event.status];
-  if (event.status === PhoneNumberStatus.PORT_REJECTED && rejection) {
-    message += ` — ${rejection.code ?? 'no code'}: ${rejection.reason ?? 'no reason given'}`;
-  }
-  if (event.status === PhoneNumberStatus.PORT_PENDING && portDate) message += `, port date ${portDate}`;
   const next = withTimeline(
     { ...state, numbers: { ...state.numbers, [number.phoneNumber]: updated } },
-    { at, kind: 'number-status', message, requestSid: request.sid, phoneNumber: number.phoneNumber }
+    {
+      at,
+      kind: 'number-status',
+      message: numberStatusMessage(updated),
+      requestSid: request.sid,
+      phoneNumber: number.phoneNumber,
+    }
   );
+  return { state: count(next, 'applied'), outcome: 'applied' };
+}
+
+function withPortDateNote(
+  state: PortInState,
+  request: RequestState,
+  number: NumberState,
+  portDate: string | null,
+  at: string
+): PortInState {
+  return withTimeline(state, {
+    at,
+    kind: 'port-date',
+    message: `Port date moved to ${portDate}`,
+    requestSid: request.sid,
+    phoneNumber: number.phoneNumber,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules V2: a polled snapshot is the truth.
+
+/** `t` unless it lies beyond the allowed skew past the workflow time (a bad clock's date would freeze ordering). */
+function trusted(t: string | null | undefined, at: string, rules: ReducerRules): string | null {
+  if (!t) return null;
+  const ms = Date.parse(t);
+  const now = Date.parse(at);
+  if (Number.isNaN(ms) || Number.isNaN(now)) return t;
+  return ms > now + rules.maxClockSkewMs ? null : t;
+}
+
+/** Appended to a timeline entry when the poll moves a status where no webhook could have. */
+function reconciledNote(kind: MoveKind, previous: string): string {
+  return kind === 'forward' ? '' : ` (Twilio's API; was ${previous})`;
+}
+
+function sameFields<T extends object>(a: T, b: T): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as Array<keyof T>);
+  for (const key of keys) if (a[key] !== b[key]) return false;
+  return true;
+}
+
+function applyPolledRequest(
+  state: PortInState,
+  request: RequestState,
+  event: RequestPortingEvent,
+  at: string,
+  rules: ReducerRules
+): ApplyResult {
+  if (event.status === PortInRequestStatus.UNKNOWN) return recordUnknown(state, event, null, at);
+  const moved = event.status !== request.status;
+  const cancellation =
+    event.status === PortInRequestStatus.CANCELED ||
+    event.status === PortInRequestStatus.EXPIRED ||
+    event.status === PortInRequestStatus.CANCELING;
+  const updated: RequestState = {
+    ...request,
+    status: event.status,
+    rawStatus: event.rawStatus,
+    signatureRequestUrl: event.signatureRequestUrl ?? request.signatureRequestUrl,
+    // The reason of a cancellation Twilio does not report (a canceled-but-not-really webhook) goes.
+    orderCancellationReason: event.orderCancellationReason ?? (cancellation ? request.orderCancellationReason : null),
+    // A timestamp stays only with the status it dated.
+    lastEventAt: trusted(event.occurredAt, at, rules) ?? (moved ? null : trusted(request.lastEventAt, at, rules)),
+    waitingForSignatureSince:
+      event.status === PortInRequestStatus.WAITING_FOR_SIGNATURE && !request.waitingForSignatureSince
+        ? at
+        : request.waitingForSignatureSince,
+    statusSource: 'poll',
+  };
+  if (sameFields(updated, request)) return { state: count(state, 'duplicates'), outcome: 'duplicate' };
+  let next: PortInState = { ...state, requests: { ...state.requests, [request.sid]: updated } };
+  if (!moved) {
+    // A confirmation (or a clock corrected) changes nothing an operator sees; new details do.
+    const newInfo =
+      updated.signatureRequestUrl !== request.signatureRequestUrl ||
+      updated.orderCancellationReason !== request.orderCancellationReason;
+    return newInfo
+      ? { state: count(next, 'applied'), outcome: 'applied' }
+      : { state: count(next, 'duplicates'), outcome: 'duplicate' };
+  }
+  const note = reconciledNote(requestMoveKind(request.status, event.status), requestStatusLabel[request.status]);
+  next = withTimeline(next, {
+    at,
+    kind: 'request-status',
+    message: requestStatusMessage(updated) + note,
+    requestSid: request.sid,
+  });
+  if (event.status === PortInRequestStatus.CANCELED || event.status === PortInRequestStatus.EXPIRED) {
+    // The snapshot's own number events follow and set each number exactly; this covers any it omits.
+    next = cancelOpenNumbers(next, request, { stamp: 'poll', checks: rules });
+  }
+  return { state: count(next, 'applied'), outcome: 'applied' };
+}
+
+/** The snapshot's rejection, exactly (none when it gives none); the recorded one when it is the same. */
+function polledRejection(event: NumberPortingEvent, current: Rejection | null, at: string): Rejection | null {
+  const code = event.rejectionReasonCode ?? null;
+  const reason = event.rejectionReason ?? null;
+  if (code == null && reason == null) return null;
+  return current && current.code === code && current.reason === reason ? current : { code, reason, at };
+}
+
+function applyPolledNumber(
+  state: PortInState,
+  request: RequestState,
+  event: NumberPortingEvent,
+  at: string,
+  rules: ReducerRules
+): ApplyResult {
+  const number = findNumber(state, request, event);
+  if (!number) return { state: count(state, 'unrouted'), outcome: 'unknown-number' };
+  if (event.status === PhoneNumberStatus.UNKNOWN) return recordUnknown(state, event, number.phoneNumber, at);
+
+  if (number.requestSid !== request.sid) {
+    // A request the number has left: its attempt there becomes what Twilio says.
+    const attempts = number.previousAttempts.map((a) => {
+      if (a.requestSid !== request.sid) return a;
+      const rejection = polledRejection(event, a.rejection, at);
+      return a.status === event.status && a.rejection === rejection ? a : { ...a, status: event.status, rejection };
+    });
+    if (attempts.every((a, i) => a === number.previousAttempts[i])) {
+      return { state: count(state, 'duplicates'), outcome: 'duplicate' };
+    }
+    const next = {
+      ...state,
+      numbers: { ...state.numbers, [number.phoneNumber]: { ...number, previousAttempts: attempts } },
+    };
+    return { state: count(next, 'applied'), outcome: 'applied' };
+  }
+
+  const moved = event.status !== number.status;
+  const updated: NumberState = {
+    ...number,
+    status: event.status,
+    rawStatus: event.rawStatus,
+    phoneNumberSid: event.phoneNumberSid ?? number.phoneNumberSid,
+    portDate: event.portDate ?? null,
+    rejection: polledRejection(event, number.rejection, at),
+    lastEventAt: trusted(event.occurredAt, at, rules) ?? (moved ? null : trusted(number.lastEventAt, at, rules)),
+    statusSource: 'poll',
+  };
+  if (sameFields(updated, number)) return { state: count(state, 'duplicates'), outcome: 'duplicate' };
+  let next: PortInState = { ...state, numbers: { ...state.numbers, [number.phoneNumber]: updated } };
+  if (!moved) {
+    const newInfo =
+      updated.portDate !== number.portDate ||
+      updated.rejection !== number.rejection ||
+      updated.phoneNumberSid !== number.phoneNumberSid;
+    if (!newInfo) return { state: count(next, 'duplicates'), outcome: 'duplicate' };
+    if (updated.portDate !== number.portDate) next = withPortDateNote(next, request, number, updated.portDate, at);
+    return { state: count(next, 'applied'), outcome: 'applied' };
+  }
+  const note = reconciledNote(numberMoveKind(number.status, event.status), numberStatusLabel[number.status]);
+  next = withTimeline(next, {
+    at,
+    kind: 'number-status',
+    message: numberStatusMessage(updated) + note,
+    requestSid: request.sid,
+    phoneNumber: number.phoneNumber,
+  });
   return { state: count(next, 'applied'), outcome: 'applied' };
 }
 
@@ -538,7 +895,8 @@ export function recordPortability(
 /**
  * The state a continued-as-new run was handed, in today's shape. Runs started by an older portflow
  * carry `resubmissionOf` as one sid or null (it became a list when a resubmission could span several
- * requests); everything else is unchanged.
+ * requests), and no `counters.suspect` (added with rules V2: it starts at 0). Their numbers and
+ * requests have no `statusSource`, which reads as null (not tracked); everything else is unchanged.
  */
 export function resumedState(carried: PortInState): PortInState {
   const requests: Record<string, RequestState> = {};
@@ -548,7 +906,8 @@ export function resumedState(carried: PortInState): PortInState {
       ? request
       : { ...request, resubmissionOf: typeof link === 'string' && link ? [link] : [] };
   }
-  return { ...carried, requests };
+  const counters = carried.counters.suspect === undefined ? { ...carried.counters, suspect: 0 } : carried.counters;
+  return { ...carried, requests, counters };
 }
 
 /** A request was created (or found after an ambiguous failure) for these numbers. */
@@ -565,8 +924,10 @@ export function recordRequest(
   if (state.requests[input.sid]) return state;
   const numbers = { ...state.numbers };
   for (const { phoneNumber, phoneNumberSid } of input.numbers) {
-    const n = numbers[phoneNumber];
-    if (!n) continue;
+    const found = numbers[phoneNumber];
+    if (!found) continue;
+    // The old request's status source does not carry over: the new request's In Review is our own record.
+    const { statusSource: _previousSource, ...n } = found;
     const previousAttempts =
       n.requestSid && n.requestSid !== input.sid
         ? [
@@ -725,4 +1086,25 @@ export function loaExpiryOf(request: RequestState, loaExpiryMs: number): number 
 
 export function pendingCount(state: PortInState): number {
   return Object.values(state.numbers).filter((n) => !isNumberTerminal(n)).length;
+}
+
+/**
+ * The sids of the requests that are, or have a current number, in a terminal status no poll has
+ * confirmed: reported by a webhook only, or of unknown source (`statusSource` null or absent, as in
+ * states from before rules V2). The workflow reconciles these once before it ends, so an order never
+ * ends on a webhook Twilio contradicts. Statuses from the workflow's own operator markers (an expiry
+ * it decided) are its own word and not listed. In the order of `state.requests`.
+ */
+export function unconfirmedTerminalRequests(state: PortInState): string[] {
+  const unconfirmed = (source: StatusSource | null | undefined) => source !== 'poll' && source !== 'operator';
+  return Object.values(state.requests)
+    .filter(
+      (r) =>
+        (terminalRequestStatuses.has(r.status) && unconfirmed(r.statusSource)) ||
+        r.phoneNumbers.some((phoneNumber) => {
+          const n = state.numbers[phoneNumber];
+          return n?.requestSid === r.sid && terminalNumberStatuses.has(n.status) && unconfirmed(n.statusSource);
+        })
+    )
+    .map((r) => r.sid);
 }

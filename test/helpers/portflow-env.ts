@@ -32,7 +32,10 @@ export function utilityBillPath(): string {
 }
 
 /** A Twilio client for this sandbox (its URL serves both hosts; its credentials). */
-export function sandboxPortingClient(sandbox: SandboxHandle, overrides: PortingClientOptions = {}): PortingClient {
+export function sandboxPortingClient(
+  sandbox: SandboxHandle,
+  overrides: Partial<PortingClientOptions> = {}
+): PortingClient {
   return new PortingClient({
     apiBaseUrl: sandbox.url,
     documentsBaseUrl: sandbox.url,
@@ -86,7 +89,7 @@ export interface PortflowTestEnv {
 
 /** Sandbox + Temporal client + a task queue of its own, for workflow integration tests. */
 export async function startPortflowEnv(
-  options: { sandbox?: SandboxOptions; porting?: PortingClientOptions } = {}
+  options: { sandbox?: SandboxOptions; porting?: Partial<PortingClientOptions> } = {}
 ): Promise<PortflowTestEnv> {
   // Real time with short carrier delays: the target date (≥ 7 days ahead) is never overtaken by an
   // accelerated clock while the order is being prepared, and the port still completes in about a second.

@@ -21,7 +21,7 @@ function cli(args: string[], taskQueue: string): Promise<{ code: number | null; 
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', path.join(__dirname, '../../../src/starter.ts'), ...args],
+      ['--import', 'tsx', path.join(__dirname, '../../../src/cli/bin.ts'), ...args],
       {
         env: {
           ...process.env,

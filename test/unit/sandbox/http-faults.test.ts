@@ -94,13 +94,15 @@ describe('sandbox HTTP faults', () => {
   });
 
   it('adds latency to every Twilio-API call when set', async () => {
-    await control(sandbox, 'POST', '/settings', { latencyMs: 80 });
+    await control(sandbox, 'POST', '/settings', { latencyMs: 1500 });
     const started = Date.now();
-    await list();
-    expect(Date.now() - started).toBeGreaterThanOrEqual(70);
-    const control0 = Date.now();
-    await control(sandbox, 'GET', '/clock');
-    expect(Date.now() - control0).toBeLessThan(70);
+    // The control API is not slowed: asked after the API call, it still answers first.
+    const api = list().then(() => 'api');
+    const ctl = control(sandbox, 'GET', '/clock').then(() => 'control');
+    expect(await Promise.race([api, ctl])).toBe('control');
+    await api;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+    await control(sandbox, 'POST', '/settings', { latencyMs: 0 });
   });
 
   it('lists, deletes one and clears all faults', async () => {
@@ -115,7 +117,87 @@ describe('sandbox HTTP faults', () => {
     expect((await control(sandbox, 'GET', '/faults')).body.faults).toEqual([]);
   });
 
+  it('fails authentication with 401 20003 and a Basic challenge, for valid credentials', async () => {
+    await control(sandbox, 'POST', '/faults', { kind: 'http', fault: 'auth-failure', times: 2 });
+    for (let i = 0; i < 2; i++) {
+      const res = await list();
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({
+        code: 20003,
+        status: 401,
+        message: expect.stringContaining('Authentication Error'),
+        more_info: 'https://www.twilio.com/docs/errors/20003',
+      });
+      expect(res.headers.get('www-authenticate')).toBe('Basic realm="Twilio API"');
+    }
+    expect((await list()).status).toBe(200);
+  });
+
+  it('answers 404 20404 for the matching path only', async () => {
+    const bill = await uploadBill(api);
+    const created = await api(
+      'POST',
+      '/v1/Porting/PortIn',
+      createBody({ numbers: ['+14155551234'], documents: [bill], targetDate: dateAfter(sandbox.clock.now(), 10) })
+    );
+    expect(created.status).toBe(202);
+    const sid = created.body.port_in_request_sid as string;
+    await control(sandbox, 'POST', '/faults', {
+      kind: 'http',
+      fault: 'not-found',
+      pathPattern: `/${sid}$`,
+      method: 'GET',
+    });
+    const res = await api('GET', `/v1/Porting/PortIn/${sid}`);
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({
+      code: 20404,
+      status: 404,
+      message: `The requested resource /v1/Porting/PortIn/${sid} was not found`,
+      more_info: 'https://www.twilio.com/docs/errors/20404',
+    });
+    expect((await list()).status).toBe(200);
+    expect((await api('GET', `/v1/Porting/PortIn/${sid}`)).status).toBe(200);
+  });
+
+  it('with durationMs applies to every matching request until it expires (real time), then disappears', async () => {
+    const created = await control(sandbox, 'POST', '/faults', {
+      kind: 'http',
+      fault: 'auth-failure',
+      durationMs: 1500,
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ remaining: null, durationMs: 1500 });
+    const expiresAt = Date.parse(created.body.expiresAt);
+    expect(expiresAt).toBeGreaterThan(Date.now());
+    // The simulated clock is frozen (scale 0) and jumping it does not end the fault.
+    sandbox.clock.advance(86_400_000);
+    for (let i = 0; i < 5; i++) expect((await list()).status).toBe(401);
+    expect((await control(sandbox, 'GET', '/faults')).body.faults).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 20));
+    expect((await list()).status).toBe(200);
+    expect((await control(sandbox, 'GET', '/faults')).body.faults).toEqual([]);
+  });
+
+  it('with durationMs and times ends at whichever comes first', async () => {
+    await control(sandbox, 'POST', '/faults', {
+      kind: 'http',
+      fault: 'not-found',
+      pathPattern: 'PortInRequests',
+      durationMs: 60_000,
+      times: 2,
+    });
+    expect((await list()).status).toBe(404);
+    expect((await list()).status).toBe(404);
+    expect((await list()).status).toBe(200);
+  });
+
   it.each([
+    [{ kind: 'http', fault: 'not-found' }, 'pathPattern'],
+    [{ kind: 'http', fault: 'auth-failure', durationMs: 0 }, 'durationMs'],
+    [{ kind: 'http', fault: 'auth-failure', durationMs: 'long' }, 'durationMs'],
+    [{ kind: 'http', fault: 'auth-failure', times: 0 }, 'times'],
+    [{ kind: 'http', fault: 'not-found', pathPattern: '[' }, 'pathPattern'],
     [{ kind: 'http', fault: 'explode' }, 'fault'],
     [{ kind: 'disk', fault: 'drop' }, 'kind'],
     [{ kind: 'http', fault: 'slow' }, 'delayMs'],

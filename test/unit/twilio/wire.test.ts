@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   type CreatePortInRequest,
   PortingClient,
+  type PortingClientOptions,
   type RequestLogEvent,
   type ResponseLogEvent,
   REDACTED,
@@ -13,6 +14,8 @@ import {
   TwilioServerError,
 } from '../../../src/twilio';
 import { CaptureServer } from './capture-server';
+
+const credentials = { accountSid: 'AC5d169368692aa8ab93638f0efb556ba3', authToken: 'token-not-for-logs' };
 
 const fixture = (name: string): any => JSON.parse(readFileSync(join(__dirname, 'fixtures', name), 'utf8'));
 
@@ -190,7 +193,9 @@ describe('PortingClient on the wire (local capture server)', () => {
 
   it('a throwing hook does not break the call', async () => {
     const noisy = new PortingClient({
+      ...credentials,
       apiBaseUrl: server.url,
+      documentsBaseUrl: server.url,
       onRequest: () => {
         throw new Error('logger down');
       },
@@ -394,7 +399,9 @@ describe('PortingClient on the wire (local capture server)', () => {
     const deadUrl = probe.url;
     await probe.stop();
     const dead = new PortingClient({
+      ...credentials,
       apiBaseUrl: deadUrl,
+      documentsBaseUrl: deadUrl,
       maxRetries: 2,
       retryBaseDelayMs: 1,
       retryMaxDelayMs: 2,
@@ -409,13 +416,14 @@ describe('PortingClient on the wire (local capture server)', () => {
   });
 
   it('validates the client options', () => {
-    expect(
-      () => new PortingClient({ accountSid: 'AC1', maxConcurrency: 0, apiKey: 'SK1', apiBaseUrl: 'ftp://x' })
-    ).toThrow(RequestValidationError);
+    const options = { accountSid: 'AC1', maxConcurrency: 0, apiKey: 'SK1', apiBaseUrl: 'ftp://x' };
+    const make = () => new PortingClient(options as unknown as PortingClientOptions);
+    expect(make).toThrow(RequestValidationError);
     try {
-      new PortingClient({ accountSid: 'AC1', maxConcurrency: 0, apiKey: 'SK1', apiBaseUrl: 'ftp://x' });
+      make();
     } catch (e) {
       expect((e as RequestValidationError).problems.map((p) => p.path)).toEqual([
+        'documentsBaseUrl',
         'accountSid',
         'apiKey',
         'apiBaseUrl',
@@ -424,8 +432,46 @@ describe('PortingClient on the wire (local capture server)', () => {
     }
   });
 
+  it('requires the account, credentials and both hosts: nothing falls back to the sandbox', () => {
+    let err: unknown;
+    try {
+      new PortingClient({} as PortingClientOptions);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RequestValidationError);
+    expect((err as RequestValidationError).problems).toEqual([
+      expect.objectContaining({ path: 'accountSid', rule: 'required' }),
+      expect.objectContaining({ path: 'apiBaseUrl', rule: 'required' }),
+      expect.objectContaining({ path: 'documentsBaseUrl', rule: 'required' }),
+      expect.objectContaining({
+        path: 'authToken',
+        message: expect.stringMatching(/authToken, or apiKey with apiSecret/),
+      }),
+    ]);
+  });
+
+  it('withRetries(0) sends a failing GET once; the client it came from still retries', async () => {
+    const once = client.withRetries(0);
+    server.respond({ status: 503, body: { code: 20500, message: 'down', status: 503 } });
+    await expect(once.fetchPortIn('KWaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')).rejects.toMatchObject({ status: 503 });
+    expect(requests.map((r) => r.attempt)).toEqual([1]);
+    requests.length = 0;
+    server.respond({ status: 503, body: { code: 20500, message: 'down', status: 503 } });
+    await expect(client.fetchPortIn('KWaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')).rejects.toMatchObject({ status: 503 });
+    expect(requests.map((r) => r.attempt)).toEqual([1, 2, 3, 4]);
+    expect(once.accountSid).toBe(client.accountSid);
+    expect(() => client.withRetries(-1)).toThrow(RequestValidationError);
+  });
+
   it('authenticates with an API key when one is given', async () => {
-    const keyed = new PortingClient({ apiBaseUrl: server.url, apiKey: 'SKabc', apiSecret: 'shh' });
+    const keyed = new PortingClient({
+      accountSid: credentials.accountSid,
+      apiBaseUrl: server.url,
+      documentsBaseUrl: server.url,
+      apiKey: 'SKabc',
+      apiSecret: 'shh',
+    });
     server.respond({ status: 200, body: fixture('portability-portable.json') });
     await keyed.checkPortability('+14155552344', { targetAccountSid: 'ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' });
     expect(server.requests[0]!.headers.authorization).toBe('Basic ' + Buffer.from('SKabc:shh').toString('base64'));

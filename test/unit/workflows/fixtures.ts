@@ -6,7 +6,7 @@
 import { PhoneNumberStatus, PortInRequestStatus } from '../../../src/twilio/porting-event';
 import type { NumberPortingEvent, RequestPortingEvent } from '../../../src/twilio/porting-event';
 import { applyEvent, initialState, recordPortability, recordRequest, setPhase } from '../../../src/workflows/state';
-import type { ApplyResult, NumberState, PortInState, RequestState } from '../../../src/workflows/state';
+import type { ApplyResult, NumberState, PortInState, ReducerRules, RequestState } from '../../../src/workflows/state';
 
 /** A sid with the given prefix and a recognisable hex tail, e.g. `sid('KW', 1)`. */
 export function sid(prefix: 'KW' | 'PU', n: number): string {
@@ -46,14 +46,27 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** `applyEvent` on a deep-frozen copy-free input: throws (strict mode) if the reducer writes to it. */
-export function apply(state: PortInState, event: Parameters<typeof applyEvent>[1], at: string = AT): ApplyResult {
-  return applyEvent(deepFreeze(state), event, at);
+/**
+ * `applyEvent` on a deep-frozen copy-free input: throws (strict mode) if the reducer writes to it.
+ * `rules` omitted: the reducer's default (V1).
+ */
+export function apply(
+  state: PortInState,
+  event: Parameters<typeof applyEvent>[1],
+  at: string = AT,
+  rules?: ReducerRules
+): ApplyResult {
+  return rules ? applyEvent(deepFreeze(state), event, at, rules) : applyEvent(deepFreeze(state), event, at);
 }
 
 /** Applies events in order and returns the final state. */
-export function applyAll(state: PortInState, events: Array<Parameters<typeof applyEvent>[1]>, at = AT): PortInState {
-  return events.reduce((s, e) => apply(s, e, at).state, state);
+export function applyAll(
+  state: PortInState,
+  events: Array<Parameters<typeof applyEvent>[1]>,
+  at = AT,
+  rules?: ReducerRules
+): PortInState {
+  return events.reduce((s, e) => apply(s, e, at, rules).state, state);
 }
 
 export function requestEvent(

@@ -1,0 +1,33 @@
+import { Context } from '@temporalio/activity';
+
+/**
+ * Heartbeats for activities that wait on Twilio. A worker that dies mid-activity sends no result
+ * and no failure; the server learns of it only through a timeout. With heartbeats that is the
+ * stub's heartbeatTimeout (10 s, see src/workflows/activity-options.ts) after the last beat, instead
+ * of the whole start-to-close timeout, whatever the Twilio client timeout is.
+ */
+
+/** Longest gap between two local heartbeats (the SDK throttles what it sends to the server anyway). */
+export const MAX_HEARTBEAT_INTERVAL_MS = 2_000;
+
+/**
+ * Runs `work` while heartbeating every couple of seconds, and once at the start.
+ *
+ * `details` gives the progress to record with every beat: an activity that resumes from its
+ * heartbeat details (checkPortability) must pass it, or a beat without details would erase its
+ * progress. Outside an activity that has a heartbeatTimeout it only runs `work`: the SDK asks
+ * activities without one not to heartbeat.
+ */
+export async function withHeartbeat<T>(work: () => Promise<T>, details?: () => unknown): Promise<T> {
+  const context = Context.current();
+  const timeoutMs = context.info.heartbeatTimeoutMs;
+  if (!timeoutMs) return work();
+  const beat = () => (details ? context.heartbeat(details()) : context.heartbeat());
+  beat();
+  const timer = setInterval(beat, Math.max(50, Math.min(MAX_HEARTBEAT_INTERVAL_MS, timeoutMs / 4)));
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -1,0 +1,874 @@
+/**
+ * One port-in order as a workflow: the class owns the state, and every change of it goes through
+ * `update(next)`, which records the metrics and publishes the search attributes. Messages are
+ * registered in the constructor (before the first await); `run()` walks the nine steps.
+ *
+ * Behaviour added after histories were recorded is chosen once per run by `patched()` (see
+ * PORT_IN_PATCHES), so runs recorded before replay exactly as they ran.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ContinueAsNew,
+  TemporalFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  patched,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { PortabilityVerdict } from '../activities';
+import type { LosingCarrierInput, PortInOrder } from '../order';
+import {
+  PortInCustomer,
+  PortInNumbersPending,
+  PortInRequestSids,
+  PortInStatus,
+  PortInTargetDate,
+} from '../search-attributes';
+import { PhoneNumberStatus, PortInRequestStatus } from '../twilio/porting-event';
+import type { PortingEvent } from '../twilio/porting-event';
+import type { CreatePortInRequest } from '../twilio/schemas/port-in';
+import { creation, operatorActions, portability, quick, reconciliation, workerSettings } from './activity-options';
+import { parseDuration } from './duration';
+import {
+  AttentionReason,
+  PortInFailureType,
+  attentionReasonOf,
+  orderFailureOf,
+  twilioFailureFacts,
+  twilioRefusal,
+} from './failures';
+import type { OrderFailure } from './failures';
+import {
+  cancelPhoneNumbersUpdate,
+  cancelPortInUpdate,
+  portInStatusQuery,
+  portingEventSignal,
+  resubmitRejectedUpdate,
+} from './messages';
+import type {
+  CancelPhoneNumbersResult,
+  CancelPortInResult,
+  PortInResult,
+  PortInWorkflowInput,
+  ResubmitRejectedInput,
+  ResubmitRejectedResult,
+} from './messages';
+import { recordNumberChanges, recordOrderOutcome } from './metrics';
+import { orderResult, outcomeOf, searchAttributeValues, statusView } from './status-view';
+import {
+  activeNumbers,
+  allNumbersSettled,
+  applyEvent,
+  cancelCutoffOf,
+  expireRequest,
+  finalPhase,
+  initialState,
+  isNumberTerminal,
+  loaExpiryOf,
+  note,
+  recordPortability,
+  recordRequest,
+  rejectedNumbers,
+  resumedState,
+  setPhase,
+  terminalRequestStatuses,
+} from './state';
+import type { NumberState, PortInState } from './state';
+import { assertCancelable, resolveNumbers, resolveRejected, validateCancelPortIn } from './validators';
+
+export const MAX_NUMBERS_PER_REQUEST = 1000;
+
+/** The `patched()` ids of behaviour added since the first recorded histories; never rename one. */
+export const PORT_IN_PATCHES = {
+  /** `update(next)` publishes the search attributes on every change (before: at fixed points). */
+  oneUpdatePath: 'portflow-one-update-path',
+  /** Every failure ends as phase `failed` with `failure {type, code, message}`, status "Failed" and a metric. */
+  everyEndingVisible: 'portflow-every-ending-visible',
+  /** Refused credentials, 404s and outages during reconcile, cancel or resubmit park the order. */
+  needsAttention: 'portflow-needs-attention',
+  /** resubmitRejected files the new request before canceling at the old one. */
+  resubmitCreateFirst: 'portflow-resubmit-create-first',
+  /** Updates that Twilio refuses fail with Twilio's code and message. */
+  twilioRefusals: 'portflow-twilio-refusals',
+  /** The worker's PORTFLOW_RECONCILE_INTERVAL applies when the order sets none. */
+  workerSettings: 'portflow-worker-settings',
+} as const;
+
+type Features = { [K in keyof typeof PORT_IN_PATCHES]: boolean };
+
+const DEFAULTS = {
+  reconcileInterval: '6 hours',
+  loaExpiry: '30 days',
+  portabilityBatchSize: 250,
+  portabilityConcurrency: 20,
+  continueAsNewAfterEvents: 8000,
+  continueAsNewAfterSignals: 5000,
+} as const;
+
+/** Retries of a parked order start here and double up to the cap (both bounded by the reconcile interval). */
+const ATTENTION_FIRST_RETRY_MS = 30_000;
+const ATTENTION_MAX_RETRY_MS = 15 * 60_000;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const now = () => Date.now();
+
+/** A small FIFO lock: update handlers that call activities run one at a time. */
+class Lock {
+  private tail: Promise<void> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined
+    );
+    return result;
+  }
+}
+
+/** What the workflow records once Twilio accepted a cancellation of a request (Twilio then confirms it). */
+function cancelingRequestEvent(sid: string): PortingEvent {
+  return {
+    source: 'operator',
+    eventName: null,
+    level: 'request',
+    portInRequestSid: sid,
+    status: PortInRequestStatus.CANCELING,
+    rawStatus: 'Canceling',
+  };
+}
+
+/** The same for one number. */
+function cancelingNumberEvent(n: NumberState): PortingEvent {
+  return {
+    source: 'operator',
+    eventName: null,
+    level: 'number',
+    portInRequestSid: n.requestSid!,
+    phoneNumber: n.phoneNumber,
+    phoneNumberSid: n.phoneNumberSid,
+    status: PhoneNumberStatus.CANCELING,
+    rawStatus: 'Canceling',
+  };
+}
+
+/** What each phase is doing, to say which step failed. */
+const STEP_OF_PHASE: Record<string, string> = {
+  checking_portability: 'The portability check',
+  uploading_bill: 'The utility bill upload',
+  creating_requests: 'Creating the port-in request',
+  porting: 'Following the port',
+};
+
+export class PortInOrderWorkflow {
+  private order: PortInOrder;
+  private readonly opts: {
+    reconcileInterval: string;
+    loaExpiry: string;
+    portabilityBatchSize: number;
+    portabilityConcurrency: number;
+    continueAsNewAfterEvents: number;
+    continueAsNewAfterSignals: number;
+  };
+  private reconcileMs: number;
+  private readonly loaExpiryMs: number;
+  private readonly autoCancelMs: number | null;
+  private readonly v: Features;
+  private state: PortInState;
+  private signalsThisRun = 0;
+  private dirty = false;
+  private nextReconcileAt: number;
+  private readonly lock = new Lock();
+  private published = { status: '', pending: -1, sids: '' };
+
+  constructor(private readonly input: PortInWorkflowInput) {
+    this.order = input.order;
+    this.opts = { ...DEFAULTS, ...this.order.options };
+    this.reconcileMs = parseDuration(this.opts.reconcileInterval);
+    this.loaExpiryMs = parseDuration(this.opts.loaExpiry);
+    this.autoCancelMs = this.order.options?.autoCancelRejectedAfter
+      ? parseDuration(this.order.options.autoCancelRejectedAfter)
+      : null;
+    // Decided once, at the start of the run: a run recorded before a patch replays without it throughout.
+    this.v = {
+      oneUpdatePath: patched(PORT_IN_PATCHES.oneUpdatePath),
+      everyEndingVisible: patched(PORT_IN_PATCHES.everyEndingVisible),
+      needsAttention: patched(PORT_IN_PATCHES.needsAttention),
+      resubmitCreateFirst: patched(PORT_IN_PATCHES.resubmitCreateFirst),
+      twilioRefusals: patched(PORT_IN_PATCHES.twilioRefusals),
+      workerSettings: patched(PORT_IN_PATCHES.workerSettings),
+    };
+    this.state = input.resume
+      ? resumedState(input.resume)
+      : initialState({
+          orderId: this.order.orderId,
+          customerRef: this.order.customerRef,
+          phoneNumbers: this.order.phoneNumbers.map((n) => n.phoneNumber),
+          targetPortInDate: this.order.targetPortInDate,
+          targetPortInTimeRangeStart: this.order.targetPortInTimeRangeStart ?? null,
+        });
+    this.nextReconcileAt = now() + this.reconcileMs;
+    this.registerHandlers();
+  }
+
+  // ----- the one state-update path ----------------------------------------------------------------
+
+  /** Every state change: the new state, its metrics, and (since the patch) its search attributes. */
+  private update(next: PortInState): void {
+    if (next === this.state) return;
+    recordNumberChanges(this.state, next);
+    this.state = next;
+    if (this.v.oneUpdatePath) this.publish();
+  }
+
+  /**
+   * Where runs recorded before `oneUpdatePath` published their search attributes; they replay only
+   * if they still do so exactly there. Since the patch, update() has already published: a no-op.
+   */
+  private legacyPublishPoint(): void {
+    this.publish();
+  }
+
+  private publish(): void {
+    const { status, pending, requestSids } = searchAttributeValues(this.state, {
+      attentionVisible: this.v.everyEndingVisible,
+    });
+    const sids = requestSids.join(',');
+    if (status === this.published.status && pending === this.published.pending && sids === this.published.sids) {
+      return;
+    }
+    upsertSearchAttributes([
+      { key: PortInStatus, value: status },
+      { key: PortInNumbersPending, value: pending },
+      ...(sids !== this.published.sids ? [{ key: PortInRequestSids, value: requestSids }] : []),
+    ]);
+    this.published = { status, pending, sids };
+  }
+
+  private apply(event: PortingEvent) {
+    const result = applyEvent(this.state, event, iso(now()));
+    this.update(result.state);
+    if (result.outcome === 'applied' || result.outcome === 'unknown-status') this.dirty = true;
+    return result.outcome;
+  }
+
+  private noteTimeline(kind: string, message: string, extra: { requestSid?: string; phoneNumber?: string } = {}) {
+    this.update(note(this.state, { at: iso(now()), kind, message, ...extra }));
+  }
+
+  // ----- messages --------------------------------------------------------------------------------
+
+  private registerHandlers(): void {
+    setHandler(portingEventSignal, (event) => {
+      this.signalsThisRun++;
+      this.apply(event);
+    });
+
+    setHandler(portInStatusQuery, () =>
+      statusView(this.state, {
+        loaExpiryMs: this.loaExpiryMs,
+        autoCancelMs: this.autoCancelMs,
+        nextReconcileAt: this.nextReconcileAt,
+      })
+    );
+
+    setHandler(cancelPortInUpdate, (request) => this.lock.run(() => this.cancelOrder(request.reason)), {
+      validator: (_request) => validateCancelPortIn(this.state, now()),
+    });
+
+    setHandler(
+      cancelPhoneNumbersUpdate,
+      (request) =>
+        this.lock.run(async (): Promise<CancelPhoneNumbersResult> => {
+          const numbers = resolveNumbers(this.state, request);
+          assertCancelable(this.state, numbers, now());
+          await this.operatorCall('cancel', () => this.cancelNumbers(numbers));
+          this.noteTimeline(
+            'operator',
+            `Cancel requested for ${numbers.length} number(s)${request.reason ? `: ${request.reason}` : ''}`
+          );
+          return { canceledNumbers: numbers.map((n) => n.phoneNumber) };
+        }),
+      { validator: (request) => void assertCancelable(this.state, resolveNumbers(this.state, request), now()) }
+    );
+
+    setHandler(resubmitRejectedUpdate, (request) => this.lock.run(() => this.resubmit(request)), {
+      validator: (request) => void resolveRejected(this.state, request),
+    });
+  }
+
+  /**
+   * Runs an operator action's Twilio calls. Since the patches, a failure is reported with Twilio's
+   * code and message, and one that is about Twilio rather than the action (credentials, 404,
+   * outage) parks the order until Twilio answers again.
+   */
+  private async operatorCall<T>(operation: string, body: () => Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } catch (err) {
+      if (!(err instanceof TemporalFailure) || isCancellation(err)) throw err;
+      const facts = twilioFailureFacts(err);
+      if (this.v.needsAttention && attentionReasonOf(facts) != null) this.park(err, operation);
+      if (!this.v.twilioRefusals) throw err;
+      const refusal = twilioRefusal(err, `the ${operation}`);
+      this.noteTimeline('operator', `${refusal.message}; nothing changed`);
+      throw refusal;
+    }
+  }
+
+  private async cancelOrder(reason: string | undefined): Promise<CancelPortInResult> {
+    // Re-checked inside the lock: an earlier update may have changed things since validation.
+    assertCancelable(this.state, activeNumbers(this.state), now());
+    const open = this.openRequests();
+    for (const r of open) {
+      await this.operatorCall('cancel', () => this.stub('operator').cancelPortInRequest({ portInRequestSid: r.sid }));
+      this.apply(cancelingRequestEvent(r.sid));
+      for (const phoneNumber of r.phoneNumbers) {
+        const n = this.state.numbers[phoneNumber];
+        if (n && n.requestSid === r.sid && !isNumberTerminal(n)) this.apply(cancelingNumberEvent(n));
+      }
+    }
+    this.noteTimeline('operator', `Cancel requested for the whole order${reason ? `: ${reason}` : ''}`);
+    this.dirty = true;
+    return {
+      canceledRequestSids: open.map((r) => r.sid),
+      canceledNumbers: open.flatMap((r) => r.phoneNumbers),
+    };
+  }
+
+  /** The stub for a kind of call: since needsAttention, operator actions and polls have bounded attempts. */
+  private stub(kind: 'operator' | 'reconcile') {
+    if (!this.v.needsAttention) return quick;
+    return kind === 'operator' ? operatorActions : reconciliation;
+  }
+
+  private async cancelNumbers(numbers: NumberState[], kind: 'operator' | 'reconcile' = 'operator'): Promise<void> {
+    const byRequest = new Map<string, NumberState[]>();
+    for (const n of numbers) {
+      if (!n.requestSid) continue;
+      byRequest.set(n.requestSid, [...(byRequest.get(n.requestSid) ?? []), n]);
+    }
+    for (const [portInRequestSid, group] of byRequest) {
+      await this.stub(kind).cancelPortInPhoneNumbers({
+        portInRequestSid,
+        phoneNumberSids: group.flatMap((n) => (n.phoneNumberSid ? [n.phoneNumberSid] : [])),
+      });
+      for (const n of group) this.apply(cancelingNumberEvent(this.state.numbers[n.phoneNumber]!));
+    }
+  }
+
+  private async resubmit(request: ResubmitRejectedInput): Promise<ResubmitRejectedResult> {
+    const rejected = resolveRejected(this.state, request);
+    const oldRequests = [...new Set(rejected.map((n) => n.requestSid!))];
+    const cancelAtOld = async (portInRequestSid: string) =>
+      this.stub('operator').cancelPortInPhoneNumbers({
+        portInRequestSid,
+        phoneNumberSids: rejected
+          .filter((n) => n.requestSid === portInRequestSid)
+          .flatMap((n) => n.phoneNumberSid ?? []),
+      });
+    const pins = new Map(this.order.phoneNumbers.map((n) => [n.phoneNumber, n.pin]));
+    for (const [phoneNumber, pin] of Object.entries(request.pins ?? {})) pins.set(phoneNumber, pin);
+    const numbers = rejected.map((n) => ({ phoneNumber: n.phoneNumber, pin: pins.get(n.phoneNumber) }));
+    const overrides = {
+      losingCarrierInformation: request.losingCarrierInformation,
+      targetPortInDate: this.resubmitTargetDate(request),
+    };
+
+    if (!this.v.resubmitCreateFirst) {
+      // Runs recorded before the patch canceled first, then filed the numbers again.
+      for (const sid of oldRequests) await this.operatorCall('resubmission', () => cancelAtOld(sid));
+      this.order = { ...this.order, losingCarrierInformation: request.losingCarrierInformation };
+      const created = await this.operatorCall('resubmission', () =>
+        this.createRequest(numbers, overrides, oldRequests, [], creation)
+      );
+      return {
+        newRequestSid: created,
+        resubmittedNumbers: rejected.map((n) => n.phoneNumber),
+        canceledInRequests: oldRequests,
+      };
+    }
+
+    // The new request first (Twilio frees a rejected number for a new request): if it is refused,
+    // every number is still where it was, rejected in its old request.
+    const created = await this.operatorCall('resubmission', () =>
+      this.createRequest(numbers, overrides, oldRequests, [], operatorActions, oldRequests)
+    );
+    this.order = { ...this.order, losingCarrierInformation: request.losingCarrierInformation };
+    const canceledInRequests: string[] = [];
+    for (const sid of oldRequests) {
+      try {
+        await cancelAtOld(sid);
+        canceledInRequests.push(sid);
+      } catch (err) {
+        if (!(err instanceof TemporalFailure) || isCancellation(err)) throw err;
+        // The numbers are filed again already; the old request's rejected entries only linger at Twilio.
+        this.noteTimeline(
+          'operator',
+          `Resubmitted, but the rejected numbers could not be canceled in the old request: ${twilioRefusal(err, 'the cancellation').message}`,
+          { requestSid: sid }
+        );
+      }
+    }
+    return {
+      newRequestSid: created,
+      resubmittedNumbers: rejected.map((n) => n.phoneNumber),
+      canceledInRequests,
+    };
+  }
+
+  private resubmitTargetDate(request: ResubmitRejectedInput): string {
+    if (request.targetPortInDate) return request.targetPortInDate;
+    const earliest = now() + 8 * 24 * 3600 * 1000;
+    return Date.parse(`${this.order.targetPortInDate}T00:00:00Z`) >= earliest
+      ? this.order.targetPortInDate
+      : iso(earliest).slice(0, 10);
+  }
+
+  private async createRequest(
+    numbers: Array<{ phoneNumber: string; pin?: string }>,
+    overrides: { losingCarrierInformation?: LosingCarrierInput; targetPortInDate?: string },
+    resubmissionOf: string[],
+    knownVerdicts: PortabilityVerdict[],
+    stub: typeof creation,
+    notOneOf: string[] = []
+  ): Promise<string> {
+    const order = this.order;
+    const request: CreatePortInRequest = {
+      ...(order.accountSid ? { accountSid: order.accountSid } : {}),
+      targetPortInDate: overrides.targetPortInDate ?? order.targetPortInDate,
+      ...(order.targetPortInTimeRangeStart ? { targetPortInTimeRangeStart: order.targetPortInTimeRangeStart } : {}),
+      ...(order.targetPortInTimeRangeEnd ? { targetPortInTimeRangeEnd: order.targetPortInTimeRangeEnd } : {}),
+      ...(order.notificationEmails?.length ? { notificationEmails: order.notificationEmails } : {}),
+      losingCarrierInformation: overrides.losingCarrierInformation ?? order.losingCarrierInformation,
+      phoneNumbers: numbers.map((n) =>
+        n.pin ? { phoneNumber: n.phoneNumber, pin: n.pin } : { phoneNumber: n.phoneNumber }
+      ),
+      documents: this.state.documentSids,
+    };
+    const wanted = new Set(numbers.map((n) => n.phoneNumber));
+    const created = await stub.createPortInRequest({
+      request,
+      intentAt: iso(now()),
+      portability: knownVerdicts.filter((v) => wanted.has(v.phoneNumber)),
+    });
+    if (notOneOf.includes(created.portInRequestSid)) {
+      // A retry's search for "the request an earlier attempt made" matched the request being replaced.
+      throw ApplicationFailure.create({
+        type: PortInFailureType.Unexpected,
+        nonRetryable: true,
+        message: `the new request could not be told apart from ${created.portInRequestSid}, the one it replaces; try again`,
+      });
+    }
+    this.update(
+      recordRequest(
+        this.state,
+        { sid: created.portInRequestSid, numbers: created.numbers, resubmissionOf, found: created.found },
+        iso(now())
+      )
+    );
+    for (const event of created.events) this.apply(event);
+    this.legacyPublishPoint();
+    return created.portInRequestSid;
+  }
+
+  // ----- the run ---------------------------------------------------------------------------------
+
+  async run(): Promise<PortInResult> {
+    if (!this.input.resume) {
+      upsertSearchAttributes([
+        { key: PortInCustomer, value: this.order.customerRef },
+        { key: PortInTargetDate, value: new Date(`${this.order.targetPortInDate}T00:00:00Z`) },
+      ]);
+    } else {
+      const { status, pending, requestSids } = searchAttributeValues(this.state, {
+        attentionVisible: this.v.everyEndingVisible,
+      });
+      this.published = { status, pending, sids: requestSids.join(',') };
+    }
+    this.legacyPublishPoint();
+
+    try {
+      if (this.v.workerSettings && !this.order.options?.reconcileInterval) await this.adoptWorkerSettings();
+      return await this.runSteps();
+    } catch (err) {
+      if (isCancellation(err)) {
+        await this.cancelAtTwilio();
+        throw err;
+      }
+      // A plain Error is a bug: it fails the workflow task (and a fixed deploy resumes it), not the order.
+      if (!this.v.everyEndingVisible || err instanceof ContinueAsNew || !(err instanceof TemporalFailure)) throw err;
+      if (this.state.phase === 'failed') throw err;
+      return this.fail(orderFailureOf(err, STEP_OF_PHASE[this.state.phase] ?? 'The order'));
+    }
+  }
+
+  /** The worker's settings (PORTFLOW_RECONCILE_INTERVAL), read once per run and kept in history. */
+  private async adoptWorkerSettings(): Promise<void> {
+    const settings = await workerSettings.getWorkerSettings();
+    if (!settings.reconcileInterval) return;
+    this.reconcileMs = parseDuration(settings.reconcileInterval);
+    this.nextReconcileAt = now() + this.reconcileMs;
+  }
+
+  /** Ends the order as failed: state, search attributes, timeline, metric, then the workflow's failure. */
+  private fail(failure: OrderFailure, details: unknown = { code: failure.code }): never {
+    this.update({
+      ...setPhase(this.state, 'failed', iso(now()), failure.message),
+      failure: this.v.everyEndingVisible ? failure : { type: failure.type, message: failure.message },
+    });
+    this.legacyPublishPoint();
+    recordOrderOutcome('failed');
+    throw ApplicationFailure.create({
+      type: failure.type,
+      message: failure.message,
+      nonRetryable: true,
+      details: [details],
+    });
+  }
+
+  /** Steps 1 to 9, in order; a resumed run (continue-as-new) skips what its state says is done. */
+  private async runSteps(): Promise<PortInResult> {
+    const order = this.order;
+    // ----- step 1: portability ------------------------------------------------------------------
+    let verdicts: PortabilityVerdict[] = [];
+    if (this.state.phase === 'checking_portability') {
+      verdicts = await this.checkAllPortability(
+        order,
+        this.opts.portabilityBatchSize,
+        this.opts.portabilityConcurrency
+      );
+      this.update(
+        recordPortability(
+          this.state,
+          verdicts.map((v) => ({ phoneNumber: v.phoneNumber, portable: v.portable, code: v.code, reason: v.reason })),
+          iso(now())
+        )
+      );
+      const pins = new Map(order.phoneNumbers.map((n) => [n.phoneNumber, n.pin]));
+      const missingPin = verdicts.filter(
+        (v) =>
+          v.portable &&
+          v.pinAndAccountNumberRequired &&
+          (!pins.get(v.phoneNumber) || !order.losingCarrierInformation.accountNumber)
+      );
+      if (missingPin.length > 0) {
+        const numbers = missingPin.map((v) => v.phoneNumber).join(', ');
+        const message =
+          `The losing carrier requires a PIN and an account number for ${numbers}, and the order lacks ` +
+          `${order.losingCarrierInformation.accountNumber ? 'their PINs' : 'the account number or PINs'}. ` +
+          'Nothing was created; start the order again with them.';
+        this.fail(
+          { type: PortInFailureType.PinAndAccountNumberRequired, code: null, message },
+          { phoneNumbers: missingPin.map((v) => v.phoneNumber) }
+        );
+      }
+      if (!verdicts.some((v) => v.portable)) {
+        this.update(
+          setPhase(this.state, 'canceled', iso(now()), 'No number of the order is portable; nothing was created')
+        );
+        this.legacyPublishPoint();
+        return this.result();
+      }
+      this.update(setPhase(this.state, 'uploading_bill', iso(now()), 'Portability checked'));
+      this.legacyPublishPoint();
+    }
+
+    // ----- step 2: the utility bill ---------------------------------------------------------------
+    if (this.state.phase === 'uploading_bill') {
+      const bill = order.utilityBill;
+      const documentSid =
+        'documentSid' in bill
+          ? bill.documentSid
+          : await quick.uploadUtilityBill({
+              path: bill.path,
+              friendlyName: bill.friendlyName ?? `Utility bill for ${order.orderId}`,
+              mimeType: bill.mimeType,
+            });
+      this.update(
+        setPhase({ ...this.state, documentSids: [documentSid] }, 'creating_requests', iso(now()), 'Utility bill ready')
+      );
+      this.legacyPublishPoint();
+    }
+
+    // ----- step 3: the request(s), exactly once -------------------------------------------------
+    if (this.state.phase === 'creating_requests') {
+      const portable = order.phoneNumbers.filter((n) => this.state.numbers[n.phoneNumber]?.status === 'checking');
+      for (let i = 0; i < portable.length; i += MAX_NUMBERS_PER_REQUEST) {
+        await this.createRequest(portable.slice(i, i + MAX_NUMBERS_PER_REQUEST), {}, [], verdicts, creation);
+      }
+      this.update(
+        setPhase(
+          this.state,
+          'porting',
+          iso(now()),
+          `Waiting for the losing carrier (${Object.keys(this.state.requests).length} request(s))`
+        )
+      );
+      this.legacyPublishPoint();
+    }
+
+    // ----- steps 4–9: follow the carrier until every number has ended ----------------------------
+    while (this.state.phase === 'porting' && !allNumbersSettled(this.state)) {
+      if (this.shouldContinueAsNew()) {
+        await condition(allHandlersFinished);
+        this.update({ ...this.state, counters: { ...this.state.counters, runs: this.state.counters.runs + 1 } });
+        log.info('Continuing as new', { orderId: order.orderId, historyLength: workflowInfo().historyLength });
+        await continueAsNew<(input: PortInWorkflowInput) => Promise<PortInResult>>({
+          order: this.order,
+          resume: this.state,
+        });
+      }
+      const wakeAt = this.nextWakeAt();
+      this.dirty = false;
+      await condition(
+        () => this.dirty || allNumbersSettled(this.state) || this.shouldContinueAsNew(),
+        Math.max(1, wakeAt - now())
+      );
+      await this.lock.run(async () => {
+        if (now() >= this.nextReconcileAt) await this.reconcile();
+        await this.expireUnsignedRequests();
+        await this.applyAutoCancelPolicy();
+      });
+      this.legacyPublishPoint();
+    }
+
+    if (this.state.phase === 'porting') {
+      this.update(setPhase(this.state, finalPhase(this.state), iso(now()), `Order ${finalPhase(this.state)}`));
+    }
+    this.legacyPublishPoint();
+    await condition(allHandlersFinished);
+    return this.result();
+  }
+
+  private result(): PortInResult {
+    recordOrderOutcome(outcomeOf(this.state));
+    return orderResult(this.state);
+  }
+
+  /**
+   * The workflow itself was canceled (the UI's "Request Cancellation", `handle.cancel()`): the
+   * operator means the port-in, so cancel its open requests at Twilio too before ending as canceled.
+   * Runs outside the canceled scope; a request Twilio refuses to cancel (72-hour rule) is noted.
+   */
+  private async cancelAtTwilio(): Promise<void> {
+    await CancellationScope.nonCancellable(async () => {
+      const open = this.openRequests();
+      for (const r of open) {
+        try {
+          await quick.cancelPortInRequest({ portInRequestSid: r.sid });
+          this.apply(cancelingRequestEvent(r.sid));
+        } catch (err) {
+          this.noteTimeline(
+            'operator',
+            `Could not cancel the request at Twilio: ${err instanceof Error ? err.message : String(err)}`,
+            { requestSid: r.sid }
+          );
+        }
+      }
+      this.update(
+        setPhase(
+          this.state,
+          'canceled',
+          iso(now()),
+          `Workflow canceled by an operator; ${open.length} open request(s) canceled at Twilio`
+        )
+      );
+      this.legacyPublishPoint();
+      recordOrderOutcome('canceled');
+    });
+  }
+
+  private openRequests() {
+    return Object.values(this.state.requests).filter((r) => !terminalRequestStatuses.has(r.status));
+  }
+
+  private shouldContinueAsNew(): boolean {
+    const info = workflowInfo();
+    return (
+      info.continueAsNewSuggested ||
+      info.historyLength >= this.opts.continueAsNewAfterEvents ||
+      this.signalsThisRun >= this.opts.continueAsNewAfterSignals
+    );
+  }
+
+  private nextWakeAt(): number {
+    const candidates = [this.nextReconcileAt];
+    for (const r of Object.values(this.state.requests)) {
+      const expiry = loaExpiryOf(r, this.loaExpiryMs);
+      if (expiry != null) candidates.push(expiry);
+    }
+    const autoCancelAt = this.nextAutoCancelAt();
+    if (autoCancelAt != null) candidates.push(autoCancelAt);
+    return Math.min(...candidates);
+  }
+
+  private nextAutoCancelAt(): number | null {
+    if (this.autoCancelMs == null) return null;
+    const ms = this.autoCancelMs;
+    const times = rejectedNumbers(this.state).flatMap((n) => (n.rejection ? [Date.parse(n.rejection.at) + ms] : []));
+    return times.length ? Math.min(...times) : null;
+  }
+
+  // ----- reconciliation and "Needs Attention" -------------------------------------------------------
+
+  /**
+   * Asks Twilio for one request. Since needsAttention, a failure parks the order (and the next
+   * attempt comes on a backoff) instead of failing it; null then means "no answer this time".
+   */
+  private async fetchRequest(sid: string, operation: string): Promise<PortingEvent[] | null> {
+    if (!this.v.needsAttention) return quick.fetchPortInRequest({ portInRequestSid: sid });
+    try {
+      const events = await reconciliation.fetchPortInRequest({ portInRequestSid: sid });
+      this.resumeFromAttention();
+      return events;
+    } catch (err) {
+      if (!(err instanceof TemporalFailure) || isCancellation(err)) throw err;
+      this.park(err, operation, sid);
+      return null;
+    }
+  }
+
+  /** Parks the order as "Needs Attention" with the reason; the next reconcile comes on a backoff. */
+  private park(err: unknown, operation: string, requestSid?: string): void {
+    const facts = twilioFailureFacts(err);
+    const reason = attentionReasonOf(facts) ?? AttentionReason.TwilioRefused;
+    const code = facts.code ?? (facts.status && facts.status > 0 ? facts.status : null);
+    const previous = this.state.attention ?? null;
+    const failures = (previous?.failures ?? 0) + 1;
+    const first = Math.min(ATTENTION_FIRST_RETRY_MS, this.reconcileMs);
+    const cap = Math.min(ATTENTION_MAX_RETRY_MS, this.reconcileMs);
+    const backoff = Math.min(cap, first * 2 ** Math.min(failures - 1, 20));
+    this.nextReconcileAt = Math.min(this.nextReconcileAt, now() + backoff);
+    let next: PortInState = {
+      ...this.state,
+      attention: {
+        reason,
+        code,
+        message: facts.message,
+        operation,
+        since: previous?.since ?? iso(now()),
+        failures,
+      },
+    };
+    // One timeline entry per streak and reason, not one per retry.
+    if (previous?.reason !== reason) {
+      next = note(next, {
+        at: iso(now()),
+        kind: 'needs-attention',
+        message: `Needs attention (${reason}${code != null ? ` ${code}` : ''}) during ${operation}: ${facts.message}; retrying by itself`,
+        ...(requestSid ? { requestSid } : {}),
+      });
+    }
+    this.update(next);
+  }
+
+  private resumeFromAttention(): void {
+    const previous = this.state.attention;
+    if (!previous) return;
+    this.update(
+      note(
+        { ...this.state, attention: null },
+        {
+          at: iso(now()),
+          kind: 'attention-resolved',
+          message: `Twilio answers again after ${previous.failures} failed call(s) since ${previous.since}; resumed`,
+        }
+      )
+    );
+    this.dirty = true;
+  }
+
+  private async reconcile(): Promise<void> {
+    this.nextReconcileAt = now() + this.reconcileMs;
+    for (const r of Object.values(this.state.requests)) {
+      if (
+        terminalRequestStatuses.has(r.status) &&
+        r.phoneNumbers.every(
+          (p) => this.state.numbers[p]?.requestSid !== r.sid || isNumberTerminal(this.state.numbers[p]!)
+        )
+      )
+        continue;
+      const events = await this.fetchRequest(r.sid, 'reconcile');
+      if (events == null) return;
+      for (const event of events) this.apply(event);
+    }
+  }
+
+  private async expireUnsignedRequests(): Promise<void> {
+    for (const r of Object.values(this.state.requests)) {
+      const expiry = loaExpiryOf(r, this.loaExpiryMs);
+      if (expiry == null || now() < expiry) continue;
+      // The signature may have arrived without a webhook: ask Twilio before giving up on it.
+      const events = await this.fetchRequest(r.sid, 'LOA expiry check');
+      if (events == null) return;
+      for (const event of events) this.apply(event);
+      if (this.state.requests[r.sid]?.status === PortInRequestStatus.WAITING_FOR_SIGNATURE) {
+        this.update(expireRequest(this.state, r.sid, iso(now())));
+        this.noteTimeline(
+          'loa-expired',
+          `LOA not signed within ${this.opts.loaExpiry}: the request expired (Twilio cancels it)`,
+          { requestSid: r.sid }
+        );
+        this.dirty = true;
+      }
+    }
+  }
+
+  private async applyAutoCancelPolicy(): Promise<void> {
+    if (this.autoCancelMs == null) return;
+    const ms = this.autoCancelMs;
+    const due = rejectedNumbers(this.state).filter((n) => n.rejection && Date.parse(n.rejection.at) + ms <= now());
+    if (due.length === 0) return;
+    const cancelable = due.filter((n) => now() < cancelCutoffOf(this.state, n));
+    if (cancelable.length > 0) {
+      if (!this.v.needsAttention) await this.cancelNumbers(cancelable);
+      else {
+        try {
+          await this.cancelNumbers(cancelable, 'reconcile');
+          this.resumeFromAttention();
+        } catch (err) {
+          if (!(err instanceof TemporalFailure) || isCancellation(err)) throw err;
+          this.park(err, 'auto-cancel policy');
+          return;
+        }
+      }
+    }
+    this.noteTimeline(
+      'policy',
+      `Auto-cancel policy: canceled ${cancelable.length} number(s) rejected for over ${this.order.options?.autoCancelRejectedAfter}`
+    );
+  }
+
+  private async checkAllPortability(
+    o: PortInOrder,
+    batchSize: number,
+    concurrency: number
+  ): Promise<PortabilityVerdict[]> {
+    const numbers = o.phoneNumbers.map((n) => n.phoneNumber);
+    const batches: string[][] = [];
+    for (let i = 0; i < numbers.length; i += batchSize) batches.push(numbers.slice(i, i + batchSize));
+    // At most `concurrency` calls in flight across the order: split it between parallel batches.
+    const parallel = Math.max(1, Math.min(batches.length, Math.ceil(concurrency / 10)));
+    const perBatch = Math.max(1, Math.floor(concurrency / parallel));
+    const out: PortabilityVerdict[] = [];
+    for (let i = 0; i < batches.length; i += parallel) {
+      const results = await Promise.all(
+        batches.slice(i, i + parallel).map((phoneNumbers) =>
+          portability.checkPortability({
+            phoneNumbers,
+            concurrency: perBatch,
+            ...(o.accountSid ? { targetAccountSid: o.accountSid } : {}),
+          })
+        )
+      );
+      out.push(...results.flat());
+    }
+    return out;
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * What the outside sees of an order: the `portInStatus` answer, the workflow's result and the values
+ * of its search attributes. Pure functions of the state (and of the few clocks the workflow keeps),
+ * so a test can check every field without a worker.
+ */
+import { PhoneNumberStatus } from '../twilio/porting-event';
+import type { AttentionView, FailureView, PortInResult, PortInStatusView } from './messages';
+import {
+  cancelCutoffOf,
+  finalPhase,
+  isNumberTerminal,
+  labelOfNumberStatus,
+  loaExpiryOf,
+  orderCancelCutoff,
+  orderStatus,
+  pendingCount,
+  rejectedNumbers,
+} from './state';
+import type { PortInState } from './state';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The `PortInStatus` value of an order parked until Twilio answers again. */
+export const NEEDS_ATTENTION = 'Needs Attention';
+
+/** The operator-facing status: the reducer's, except while the order is parked. */
+export function displayStatus(state: PortInState): string {
+  return state.phase === 'porting' && state.attention ? NEEDS_ATTENTION : orderStatus(state);
+}
+
+/**
+ * Numbers still in progress. Once the order has failed, only numbers still open in a request at
+ * Twilio are: the others will never move again.
+ */
+export function pendingNumbers(state: PortInState): number {
+  if (state.phase !== 'failed') return pendingCount(state);
+  return Object.values(state.numbers).filter((n) => n.requestSid != null && !isNumberTerminal(n)).length;
+}
+
+/** The values of the order's `PortInStatus`, `PortInNumbersPending` and `PortInRequestSids` search attributes. */
+export function searchAttributeValues(
+  state: PortInState,
+  { attentionVisible }: { attentionVisible: boolean }
+): { status: string; pending: number; requestSids: string[] } {
+  return {
+    status: attentionVisible ? displayStatus(state) : orderStatus(state),
+    pending: attentionVisible ? pendingNumbers(state) : pendingCount(state),
+    requestSids: Object.keys(state.requests),
+  };
+}
+
+export interface StatusContext {
+  loaExpiryMs: number;
+  autoCancelMs: number | null;
+  nextReconcileAt: number;
+}
+
+function failureView(state: PortInState): FailureView | null {
+  const f = state.failure;
+  return f ? { type: f.type, code: f.code ?? null, message: f.message } : null;
+}
+
+function attentionView(state: PortInState, ctx: StatusContext): AttentionView | null {
+  const a = state.attention;
+  if (!a) return null;
+  return {
+    reason: a.reason,
+    code: a.code,
+    message: a.message,
+    operation: a.operation,
+    since: a.since,
+    failures: a.failures,
+    nextAttemptAt: state.phase === 'porting' ? iso(ctx.nextReconcileAt) : null,
+  };
+}
+
+/** The `portInStatus` answer. */
+export function statusView(state: PortInState, ctx: StatusContext): PortInStatusView {
+  const numbers = Object.values(state.numbers);
+  const requests = Object.values(state.requests).map((r) => {
+    const expiry = loaExpiryOf(r, ctx.loaExpiryMs);
+    return {
+      sid: r.sid,
+      status: r.status,
+      rawStatus: r.rawStatus,
+      phoneNumbers: [...r.phoneNumbers],
+      createdAt: r.createdAt,
+      resubmissionOf: [...r.resubmissionOf],
+      waitingForSignatureSince: r.waitingForSignatureSince,
+      signatureRequestUrl: r.signatureRequestUrl,
+      orderCancellationReason: r.orderCancellationReason,
+      lastEventAt: r.lastEventAt,
+      loaExpiresAt: expiry == null ? null : iso(expiry),
+    };
+  });
+  const expiries = requests.flatMap((r) => (r.loaExpiresAt ? [r.loaExpiresAt] : [])).sort();
+  const cutoff = orderCancelCutoff(state);
+  const rejections = rejectedNumbers(state).flatMap((n) => (n.rejection ? [Date.parse(n.rejection.at)] : []));
+  return {
+    orderId: state.orderId,
+    customerRef: state.customerRef,
+    status: displayStatus(state),
+    phase: state.phase,
+    targetPortInDate: state.targetPortInDate,
+    requestSids: Object.keys(state.requests),
+    requests,
+    numbers: numbers.map((n) => ({
+      phoneNumber: n.phoneNumber,
+      status: n.status,
+      statusLabel: labelOfNumberStatus(n.status),
+      rawStatus: n.rawStatus,
+      requestSid: n.requestSid,
+      phoneNumberSid: n.phoneNumberSid,
+      portDate: n.portDate,
+      cancelCutoff: isNumberTerminal(n) || !n.requestSid ? null : iso(cancelCutoffOf(state, n)),
+      rejection: n.rejection ? { ...n.rejection } : null,
+      notPortable: n.notPortable ? { ...n.notPortable } : null,
+      previousAttempts: n.previousAttempts.map((a) => ({
+        requestSid: a.requestSid,
+        phoneNumberSid: a.phoneNumberSid,
+        status: a.status,
+        rejection: a.rejection ? { ...a.rejection } : null,
+      })),
+    })),
+    counts: {
+      total: numbers.length,
+      pending: pendingNumbers(state),
+      completed: numbers.filter((n) => n.status === PhoneNumberStatus.COMPLETED).length,
+      canceled: numbers.filter((n) => n.status === PhoneNumberStatus.CANCELED).length,
+      notPortable: numbers.filter((n) => n.status === 'not_portable').length,
+      rejected: numbers.filter((n) => n.status === PhoneNumberStatus.PORT_REJECTED).length,
+    },
+    deadlines: {
+      loaExpiresAt: expiries[0] ?? null,
+      cancelCutoffAt: cutoff == null ? null : iso(cutoff),
+      autoCancelRejectedAt:
+        ctx.autoCancelMs != null && rejections.length ? iso(Math.min(...rejections) + ctx.autoCancelMs) : null,
+      nextReconcileAt: state.phase === 'porting' ? iso(ctx.nextReconcileAt) : null,
+    },
+    timeline: state.timeline.map((t) => ({ ...t })),
+    timelineDropped: state.timelineDropped,
+    unknownStatuses: state.unknownStatuses.map((u) => ({ ...u })),
+    failure: failureView(state),
+    attention: attentionView(state, ctx),
+    counters: { ...state.counters },
+  };
+}
+
+/** How an ended order ended (its phase once set, else what its numbers say). */
+export function outcomeOf(state: PortInState): PortInResult['outcome'] {
+  return state.phase === 'completed' || state.phase === 'canceled' || state.phase === 'expired'
+    ? state.phase
+    : finalPhase(state);
+}
+
+/** The workflow's result. */
+export function orderResult(state: PortInState): PortInResult {
+  return {
+    orderId: state.orderId,
+    outcome: outcomeOf(state),
+    requestSids: Object.keys(state.requests),
+    numbers: Object.values(state.numbers).map((n) => ({
+      phoneNumber: n.phoneNumber,
+      status: n.status,
+      requestSid: n.requestSid,
+      portDate: n.portDate,
+      rejection: n.rejection ? { code: n.rejection.code, reason: n.rejection.reason } : null,
+      notPortable: n.notPortable,
+    })),
+  };
+}
