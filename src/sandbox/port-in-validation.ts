@@ -450,11 +450,11 @@ function checkDocuments(documents: string[], ctx: ValidationContext): void {
 }
 
 /**
- * The seed's error for documents: `400 {code: 400, message: "Invalid documents"}`, word for word.
- * What exactly is wrong goes in the classic body's optional `details`.
+ * The seed's error for documents, `400 {code: 400, message: "Invalid documents"}`, with what
+ * exactly is wrong after the seed's words.
  */
 function invalidDocuments(problem: string): ApiError {
-  return new ApiError(400, 400, 'Invalid documents', {}, { details: { documents: problem } });
+  return badRequest(`Invalid documents: ${problem}`);
 }
 
 function checkAlreadyPorting(numbers: NewPortIn['numbers'], ctx: ValidationContext): void {

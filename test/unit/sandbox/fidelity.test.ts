@@ -126,17 +126,16 @@ describe('sandbox fidelity to the seeds', () => {
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({
       code: 400,
-      message: 'Invalid documents',
+      message: expect.stringMatching(/^Invalid documents: documents is missing/),
       more_info: 'https://www.twilio.com/docs/errors/400',
       status: 400,
     });
-    expect(res.body.details.documents).toContain('missing');
     const empty = await api(
       'POST',
       '/v1/Porting/PortIn',
       createBody({ numbers: ['+14155551234'], documents: [], targetDate: dateAfter(sandbox.clock.now(), 10) })
     );
-    expect(empty.body).toMatchObject({ code: 400, message: 'Invalid documents' });
+    expect(empty.body).toMatchObject({ code: 400, message: expect.stringMatching(/^Invalid documents: /) });
   });
 
   describe('address_sid names an Address that exists (22173 otherwise)', () => {
