@@ -21,6 +21,10 @@ import { devServerAddress, workflowBundle } from '../../helpers/temporal';
 import { runCliProcess } from './run-cli';
 import type { CliResult } from './run-cli';
 
+// Each test runs a dozen CLI processes (a tsx start each; seconds apiece on a loaded machine), each
+// bounded by run-cli's own kill timer: the file's tests get room for them.
+jest.setTimeout(600_000);
+
 const key = generateKeyEntry('cli-test');
 const keySpec = `${key.id}:${key.key}`;
 /** The task queue every piece uses when nobody sets TEMPORAL_TASK_QUEUE. */
