@@ -300,6 +300,9 @@ describe('the portflow CLI', () => {
     const badLimit = await cli(['orphans', '--limit', '0']);
     expect(badLimit.code).toBe(2);
     expect(badLimit.stderr).toContain('--limit: expected a whole number from 1 to 1000, got "0"');
+    const webhooks = await cli(['webhooks', 'show']);
+    expect(webhooks.code).toBe(0);
+    expect(webhooks.stdout).toMatch(/No porting webhook is configured|portInTargetUrl/);
     const help = await cli(['help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('start --order <file.json> [--dry-run]');
