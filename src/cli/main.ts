@@ -34,6 +34,7 @@ import type { FailureView, PortInStatusView } from '../workflows/messages';
 import { dryRunOrder, renderDryRun } from './dry-run';
 import { JsonFileError, readJsonFile } from './json-file';
 import { ProgressWriter, renderProgress } from './progress';
+import { runWebhookConfigCli } from './webhook-config';
 import { attentionText, failureLine, renderList, renderOrphans, renderStatus } from './render';
 import type { ListRow } from './render';
 
@@ -57,6 +58,7 @@ Commands:
                                  cancel some numbers
   resubmit <id> --carrier <file.json> [--numbers +1…,+1…] [--target-date YYYY-MM-DD] [--wait <seconds>]
                                  resubmit rejected numbers with corrected losing-carrier data
+  webhooks configure|show|delete Twilio's porting webhook configuration (portflow webhooks help)
   orphans [--limit <n>] [--json] verified webhook events no order received (unclaimed request, or its order had ended)
   help                           this text
 
@@ -108,6 +110,8 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<n
     (command ? out : err)(USAGE);
     return command ? 0 : 2;
   }
+  // Twilio's webhook configuration has commands of its own (src/cli/webhook-config.ts).
+  if (command === 'webhooks') return runWebhookConfigCli(rest, { out, err, env });
   const options = COMMANDS[command];
   if (!options) return usageError(err, `unknown command "${command}"`);
   let values: Record<string, string | boolean | undefined>;

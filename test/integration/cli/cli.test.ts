@@ -21,6 +21,10 @@ import { devServerAddress, workflowBundle } from '../../helpers/temporal';
 import { runCliProcess } from './run-cli';
 import type { CliResult } from './run-cli';
 
+// Each test runs a dozen CLI processes (a tsx start each; seconds apiece on a loaded machine), each
+// bounded by run-cli's own kill timer: the file's tests get room for them.
+jest.setTimeout(600_000);
+
 const key = generateKeyEntry('cli-test');
 const keySpec = `${key.id}:${key.key}`;
 /** The task queue every piece uses when nobody sets TEMPORAL_TASK_QUEUE. */
@@ -296,6 +300,9 @@ describe('the portflow CLI', () => {
     const badLimit = await cli(['orphans', '--limit', '0']);
     expect(badLimit.code).toBe(2);
     expect(badLimit.stderr).toContain('--limit: expected a whole number from 1 to 1000, got "0"');
+    const webhooks = await cli(['webhooks', 'show']);
+    expect(webhooks.code).toBe(0);
+    expect(webhooks.stdout).toMatch(/No porting webhook is configured|portInTargetUrl/);
     const help = await cli(['help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('start --order <file.json> [--dry-run]');
