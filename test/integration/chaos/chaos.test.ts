@@ -92,17 +92,33 @@ async function retrying<T>(what: string, deadline: number, fn: () => Promise<T>)
       await sleep(500);
     }
   }
-  throw new Error(`chaos (seed ${SEED}): ${what} did not succeed in time; last error: ${String(last)}`);
+  throw new Error(
+    `chaos (seed ${SEED}): ${what} did not succeed in time; last error: ${String(last)}\n${progress.join('\n')}`
+  );
 }
 
-/** Rejects with a message that names the phase when `promise` takes longer than `ms`. */
-async function within<T>(what: string, ms: number, promise: Promise<T>): Promise<T> {
+const testStarted = Date.now();
+/** What happened when, printed with every failure: a slow machine shows which phase was slow. */
+const progress: string[] = [];
+function step(what: string): void {
+  progress.push(`${((Date.now() - testStarted) / 1000).toFixed(1)}s ${what}`);
+}
+
+/**
+ * Rejects with a message that names the phase when `promise` takes longer than `ms`, or than what
+ * is left of the test's own timeout (less a margin for the report), whichever is shorter.
+ */
+async function within<T>(what: string, phaseMs: number, promise: Promise<T>): Promise<T> {
+  const ms = Math.max(1000, Math.min(phaseMs, testStarted + TEST_TIMEOUT_MS - 10_000 - Date.now()));
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
       promise,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`chaos (seed ${SEED}): ${what} took more than ${ms} ms`)), ms);
+        timer = setTimeout(
+          () => reject(new Error(`chaos (seed ${SEED}): ${what} took more than ${ms} ms\n${progress.join('\n')}`)),
+          ms
+        );
       }),
     ]);
   } finally {
@@ -187,6 +203,7 @@ describe('chaos: faults and SIGKILLs, reconcile interval 6 hours', () => {
     'loses no delivered webhook, makes no duplicate request, and ends every order as a clean run does',
     async () => {
       const started = Date.now();
+      step('test started');
       const r = rng(SEED);
       console.log(`chaos: seed ${SEED} (CHAOS_SEED=${SEED} replays this run's choices)`);
 
@@ -213,6 +230,7 @@ describe('chaos: faults and SIGKILLs, reconcile interval 6 hours', () => {
       const dev = new KillableDevServer(devPort.port, path.join(dir, 'temporal.sqlite'));
       cleanups.push(() => dev.stop());
       await within('starting the dev server', 90_000, dev.start());
+      step('dev server up');
 
       const taskQueue = `chaos-${SEED}`;
       const env: NodeJS.ProcessEnv = {
@@ -256,6 +274,7 @@ describe('chaos: faults and SIGKILLs, reconcile interval 6 hours', () => {
       );
       await within('starting the worker and the receiver', 90_000, Promise.all([worker.start(), receiver.start()]));
 
+      step('worker and receiver up');
       const config = loadConfig(env);
       const dataConverter = await loadDataConverter(config);
       const connection = await Connection.connect({ address: dev.address });
@@ -288,7 +307,8 @@ describe('chaos: faults and SIGKILLs, reconcile interval 6 hours', () => {
         })
       );
       const startAt = orders.map(() => r.between(0, 15_000)).sort((a, b) => a - b);
-      const kills = r.shuffle(KILLS).map((kind) => ({ kind, gapMs: r.between(1500, 6000) }));
+      // One chain of kills per kind, the chains side by side: a kind's next kill waits until it is back.
+      const kills = KILLS.map((kind) => ({ kind, gapMs: r.between(2000, 9000) }));
       const faultGaps = plan.map(() => r.between(300, 1500));
 
       const chaosDeadline = Date.now() + 100_000;
@@ -299,6 +319,7 @@ describe('chaos: faults and SIGKILLs, reconcile interval 6 hours', () => {
           await retrying(`starting order ${order.orderId}`, chaosDeadline, () =>
             startPortIn(client, order, { taskQueue, now: sandbox.clock.now() })
           );
+          step(`${order.orderId} started`);
         }
       })();
       const injectFaults = (async () => {
@@ -308,29 +329,29 @@ describe('chaos: faults and SIGKILLs, reconcile interval 6 hours', () => {
         }
       })();
       const killed: Array<{ kind: Kind; atMs: number; backAfterMs: number }> = [];
-      const killThem = (async () => {
-        for (const k of kills) {
+      const killChain = async (kind: Kind) => {
+        for (const k of kills.filter((x) => x.kind === kind)) {
           await sleep(k.gapMs);
           const at = Date.now();
-          if (k.kind === 'devServer') {
+          step(`SIGKILL ${kind}`);
+          if (kind === 'devServer') {
             await dev.kill();
             await within('restarting the dev server', 90_000, dev.start());
           } else {
-            await within(
-              `restarting the ${k.kind}`,
-              60_000,
-              (k.kind === 'worker' ? worker : receiver).killAndRestart()
-            );
+            await within(`restarting the ${kind}`, 60_000, (kind === 'worker' ? worker : receiver).killAndRestart());
           }
-          killed.push({ kind: k.kind, atMs: at - started, backAfterMs: Date.now() - at });
+          step(`${kind} back`);
+          killed.push({ kind, atMs: at - started, backAfterMs: Date.now() - at });
         }
-      })();
+      };
+      const killThem = Promise.all((['worker', 'receiver', 'devServer'] as const).map(killChain));
       await within(
         'the chaos phase (order starts, faults, kills)',
         150_000,
         Promise.all([startOrders, injectFaults, killThem])
       );
       await Promise.all([worker.settled(), receiver.settled()]);
+      step('chaos over: every order started, every fault added, every kill done');
 
       // ----- every order ends -----------------------------------------------------------------------
       const endDeadline = Date.now() + 90_000;
@@ -338,10 +359,18 @@ describe('chaos: faults and SIGKILLs, reconcile interval 6 hours', () => {
         'waiting for every order to end (no poll can help: the interval is 6 hours)',
         95_000,
         Promise.all(
-          orders.map((o) => retrying(`the result of ${o.orderId}`, endDeadline, () => waitForPortIn(client, o.orderId)))
+          orders.map(async (o) => {
+            const result = await retrying(`the result of ${o.orderId}`, endDeadline, () =>
+              waitForPortIn(client, o.orderId)
+            );
+            step(`${o.orderId} ended`);
+            return result;
+          })
         )
       );
+      step('every order ended');
       await within('the sandbox finishing its webhook deliveries', 70_000, sandbox.webhooksIdle());
+      step('webhook deliveries finished');
 
       // ----- accounting -----------------------------------------------------------------------------
       const ownerOf = new Map<string, string>();
@@ -351,12 +380,13 @@ describe('chaos: faults and SIGKILLs, reconcile interval 6 hours', () => {
       const readBooks = async () =>
         account(client, dataConverter.payloadCodecs ?? [], delivered, ownerOf, await orphanReasonsByToken(client));
       let books: Accounting = await retrying('reading histories and orphans', Date.now() + 30_000, readBooks);
-      const booksDeadline = Date.now() + 60_000;
+      const booksDeadline = Math.min(Date.now() + 60_000, testStarted + TEST_TIMEOUT_MS - 20_000);
       while (books.missing.length > 0 && Date.now() < booksDeadline) {
         await sleep(2000);
         books = await retrying('reading histories and orphans', Date.now() + 30_000, readBooks);
       }
 
+      step(`books read: ${books.missing.length} delivered webhook(s) unaccounted for`);
       const all = sandbox.webhooks();
       const portIns = sandbox.portIns();
       const figures = {
@@ -383,6 +413,7 @@ describe('chaos: faults and SIGKILLs, reconcile interval 6 hours', () => {
         },
         portInRequests: portIns.length,
         faultsPlanned: plan.length + 1,
+        progress,
       };
       console.log(`chaos figures:\n${JSON.stringify(figures, null, 2)}`);
       if (books.missing.length > 0) console.log('chaos: delivered webhooks found nowhere', books.missing.slice(0, 30));
