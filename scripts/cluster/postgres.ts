@@ -126,7 +126,18 @@ function initdb(binDir: string, dataDir: string, user: string, password: string,
   try {
     const result = spawnSync(
       path.join(binDir, 'initdb'),
-      ['-D', dataDir, '-U', user, `--pwfile=${pwfile}`, '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'],
+      [
+        '-D',
+        dataDir,
+        '-U',
+        user,
+        `--pwfile=${pwfile}`,
+        '--auth=scram-sha-256',
+        '-E',
+        'UTF8',
+        '--locale=C',
+        '--no-sync',
+      ],
       { encoding: 'utf8', ...(runAs ?? {}) }
     );
     if (result.status !== 0) {
