@@ -46,9 +46,16 @@ async function main(): Promise<void> {
     webhookConcurrency: 16,
     timeline: { reviewMs: 200, autoSignMs: 500, carrierResponseMs: 500, portDateMs: 1000 },
   });
+  const taskQueue = `bench-${Date.now()}`;
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
-  const receiver = await startWebhookReceiver({ temporalClient: client, authToken: sandbox.authToken, logger: quiet });
+  const receiver = await startWebhookReceiver({
+    temporalClient: client,
+    authToken: sandbox.authToken,
+    sandbox: true,
+    inbox: { taskQueue },
+    logger: quiet,
+  });
   const porting = new PortingClient({
     apiBaseUrl: sandbox.url,
     documentsBaseUrl: sandbox.url,
@@ -64,7 +71,6 @@ async function main(): Promise<void> {
     bundlePath,
     (await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: quietBundler })).code
   );
-  const taskQueue = `bench-${Date.now()}`;
   const worker = spawn(
     process.execPath,
     ['--import', 'tsx', path.join(__dirname, '../test/fixtures/worker-process.ts')],

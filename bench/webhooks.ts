@@ -228,6 +228,7 @@ async function receiverInProcess(address: string): Promise<ReceiverProcess> {
     temporalClient: new Client({ connection }),
     authToken: AUTH_TOKEN,
     publicBaseUrl: PUBLIC_BASE_URL,
+    inbox: { taskQueue: 'webhooks-bench-no-worker' },
     logger: silentLogger,
     port: 0,
   });
@@ -522,7 +523,7 @@ async function main(): Promise<void> {
       `  ratio ${r.ratio.toFixed(3)} of the bare loop's throughput (target ≥ ${TARGET_RATIO}): ${verdict}`,
       `  per pair of adjacent rounds: ${r.pairRatios.map((x) => x.toFixed(2)).join(', ')} (median ${median(r.pairRatios).toFixed(3)})`,
       `  receiver: ${r.receiverStats.routed}/${expected} routed, ${r.receiverStats.duplicate} duplicate, ` +
-        `${Object.values(r.receiverStats.unrouted).reduce((a, b) => a + (b ?? 0), 0)} unrouted, ` +
+        `${Object.values(r.receiverStats.held).reduce((a, b) => a + (b ?? 0), 0)} held, ` +
         `${Object.values(r.receiverStats.rejected).reduce((a, b) => a + (b ?? 0), 0)} rejected`,
     ].join('\n')
   );

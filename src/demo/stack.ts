@@ -258,6 +258,8 @@ export async function startDemoStack(
     const receiver = await startWebhookReceiver({
       temporalClient: client,
       authToken: sandbox.authToken,
+      sandbox: true,
+      inbox: { taskQueue: settings.taskQueue },
       host: '127.0.0.1',
       port: ports.webhooks,
       logger: log.webhookLogger(),

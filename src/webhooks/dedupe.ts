@@ -1,18 +1,23 @@
 /**
  * Remembers deliveries already signalled, so a retried or replayed one is acknowledged without a
- * second signal. Two keys per delivery:
+ * second signal. Three keys per delivery:
  * - `I-Twilio-Idempotency-Token`, constant across Twilio's retries of one event (but not signed:
  *   whoever replays a captured request can change it);
- * - the body's SHA-256, which is part of the signed URL: a replay of a captured request cannot
- *   change it without breaking the signature. Two distinct events never share a body, because the
- *   body carries the sid, number, status and `last_date_updated`.
+ * - the SHA-256 of the raw body, computed here (lowercase hex), never the `bodySHA256` text of the
+ *   URL: the official validator decodes that parameter and also accepts the legacy re-encoded query,
+ *   so a replay can spell it percent-encoded and still verify. Two distinct events never share a
+ *   body, because the body carries the sid, number, status and `last_date_updated`;
+ * - the signature itself, which such a re-spelled replay keeps unchanged.
  * Bounded (LRU), so memory is flat; the workflow's reducer ignores whatever slips past.
  */
 import { LruCache } from './lru';
 import type { DuplicateKey } from './metrics';
 
 export interface DeliveryKeys {
+  /** SHA-256 of the raw body, lowercase hex. */
   bodySha256: string;
+  /** `X-Twilio-Signature` as verified; null only where no signature is involved (tests). */
+  signature?: string | null;
   idempotencyToken: string | null;
 }
 
@@ -21,7 +26,7 @@ export class DeliveryDeduper {
   /** Deliveries of one body being handled now: a concurrent copy waits for the first one's result. */
   private readonly inFlight = new Map<string, Promise<boolean>>();
 
-  /** @param capacity - delivery keys remembered (each delivery uses one or two). */
+  /** @param capacity - delivery keys remembered (each delivery uses two or three). */
   constructor(capacity: number) {
     this.seen = new LruCache(capacity);
   }
@@ -30,6 +35,7 @@ export class DeliveryDeduper {
   check(keys: DeliveryKeys): DuplicateKey | null {
     if (keys.idempotencyToken && this.seen.has(tokenKey(keys.idempotencyToken))) return 'idempotency-token';
     if (this.seen.has(bodyKey(keys.bodySha256))) return 'body-sha256';
+    if (keys.signature && this.seen.has(signatureKey(keys.signature))) return 'signature';
     return null;
   }
 
@@ -66,9 +72,11 @@ export class DeliveryDeduper {
 
   remember(keys: DeliveryKeys): void {
     this.seen.set(bodyKey(keys.bodySha256), true);
+    if (keys.signature) this.seen.set(signatureKey(keys.signature), true);
     if (keys.idempotencyToken) this.seen.set(tokenKey(keys.idempotencyToken), true);
   }
 }
 
 const bodyKey = (sha: string) => `b:${sha}`;
 const tokenKey = (token: string) => `t:${token}`;
+const signatureKey = (signature: string) => `s:${signature}`;

@@ -1,10 +1,10 @@
 /**
- * `npm run webhooks [-- <command>]`: the webhook receiver's entry point (see ./cli.ts for the
- * commands and docs/webhooks.md for the setup).
+ * `npm run webhooks`: the webhook receiver's entry point (see ./serve.ts for its settings and
+ * docs/webhooks.md for the setup).
  */
-import { runWebhooksCli } from './cli';
+import { runWebhooksServe } from './serve';
 
-runWebhooksCli(process.argv.slice(2), {
+runWebhooksServe(process.argv.slice(2), {
   env: process.env,
   out: (line) => console.log(line),
   err: (line) => console.error(line),

@@ -7,12 +7,12 @@ import type { SignatureFailure } from './verify';
 
 /** Why a request got a 4xx: a signature failure, or a body we would not read. */
 export type RejectionReason = SignatureFailure | 'body-too-large' | 'unsupported-media-type' | 'invalid-json';
-/** Why a verified event reached no workflow (answered 200: the reconciliation poll covers it). */
+/** Why a verified event was held in its request's inbox instead of signalled to a running order. */
 export type UnroutedReason = 'unknown-request' | 'workflow-closed';
 /** Which key recognised a delivery already signalled. */
-export type DuplicateKey = 'idempotency-token' | 'body-sha256';
+export type DuplicateKey = 'idempotency-token' | 'body-sha256' | 'signature';
 /** The Temporal call that failed (answered 503 so Twilio retries). */
-export type TemporalOperation = 'lookup' | 'signal';
+export type TemporalOperation = 'lookup' | 'signal' | 'hold';
 
 /** Plain counts of everything the receiver did since it started. */
 export interface WebhookStats {
@@ -22,7 +22,8 @@ export interface WebhookStats {
   verified: Record<string, number>;
   unparseable: Record<string, number>;
   routed: number;
-  unrouted: Partial<Record<UnroutedReason, number>>;
+  /** Events held in an inbox (signal-with-start), by why they could not be signalled directly. */
+  held: Partial<Record<UnroutedReason, number>>;
   duplicate: number;
   temporalErrors: number;
 }
@@ -38,7 +39,7 @@ export class WebhookMetrics {
     verified: {},
     unparseable: {},
     routed: 0,
-    unrouted: {},
+    held: {},
     duplicate: 0,
     temporalErrors: 0,
   };
@@ -50,7 +51,7 @@ export class WebhookMetrics {
   private readonly unparseableTotal: Counter<'code'>;
   private readonly routedTotal: Counter<'event'>;
   private readonly routedByEvent = new Map<string, Counter.Internal>();
-  private readonly unroutedTotal: Counter<'reason'>;
+  private readonly heldTotal: Counter<'reason'>;
   private readonly duplicateTotal: Counter<'key'>;
   private readonly temporalErrorsTotal: Counter<'operation'>;
   private readonly lookupsTotal: Counter<'result'>;
@@ -90,9 +91,11 @@ export class WebhookMetrics {
       labelNames: ['event'],
       registers,
     });
-    this.unroutedTotal = new Counter({
-      name: 'portflow_webhook_unrouted_total',
-      help: 'Verified events that reached no workflow (acknowledged; the reconciliation poll covers them), by reason.',
+    this.heldTotal = new Counter({
+      name: 'portflow_webhook_held_total',
+      help:
+        "Verified events no running order could take, held durably in their request's inbox workflow " +
+        '(forwarded when an order claims it, else recorded as orphans), by reason.',
       labelNames: ['reason'],
       registers,
     });
@@ -116,7 +119,7 @@ export class WebhookMetrics {
     });
     this.signalLatency = new Histogram({
       name: 'portflow_webhook_signal_latency_seconds',
-      help: 'Time from the webhook POST arriving to Temporal accepting the signal.',
+      help: 'Time from the webhook POST arriving to Temporal accepting the signal to its owner.',
       buckets: LATENCY_BUCKETS,
       registers,
     });
@@ -158,9 +161,9 @@ export class WebhookMetrics {
     this.signalLatency.observe(latencySeconds);
   }
 
-  unrouted(reason: UnroutedReason): void {
-    this.counts.unrouted[reason] = (this.counts.unrouted[reason] ?? 0) + 1;
-    this.unroutedTotal.inc({ reason });
+  held(reason: UnroutedReason): void {
+    this.counts.held[reason] = (this.counts.held[reason] ?? 0) + 1;
+    this.heldTotal.inc({ reason });
   }
 
   duplicate(key: DuplicateKey): void {

@@ -3,11 +3,12 @@
  * workflow that owns its port-in request. Order of work on a POST, and why:
  * 1. body size (413) and content type (415) while reading: nothing is parsed;
  * 2. signature on the raw bytes (403, no detail): a forged body is never parsed;
- * 3. already signalled? (idempotency token or signed body hash) → 200 `duplicate`;
+ * 3. already signalled? (idempotency token, hash of the raw body, or signature) → 200 `duplicate`;
  * 4. JSON (400 when a *signed* body is not JSON), then the porting event parser: an event we cannot
  *    use is acknowledged (200 `ignored`) and logged by shape, so Twilio does not retry it forever;
- * 5. find the owner and signal it → 200 `routed`; no owner → 200 `unrouted` (the workflow's
- *    reconciliation poll covers it); Temporal unreachable → 503 so Twilio retries.
+ * 5. find the owner and signal it → 200 `routed`; no running owner → signal-with-start of the
+ *    request's inbox workflow, which holds the event durably until an order claims it or records
+ *    it as an orphan → 200 `held`; Temporal unreachable → 503 so Twilio retries.
  */
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -21,9 +22,9 @@ import type { WebhookLogger } from './logger';
 import { WebhookMetrics } from './metrics';
 import type { WebhookStats } from './metrics';
 import { DEFAULT_LOOKUP_RETRY, TemporalUnavailableError, WorkflowRouter } from './route';
-import type { DeliveryOutcome, LookupRetry } from './route';
+import type { DeliveryOutcome, InboxSettings, LookupRetry } from './route';
 import { describeShape } from './shape';
-import { publicRequestUrl, verifyTwilioSignature } from './verify';
+import { listenBaseUrl, publicRequestUrl, verifyTwilioSignature } from './verify';
 
 /** Where Twilio POSTs porting events; configure `<public base URL>` + this path as `port_in_target_url`. */
 export const WEBHOOK_PATH = '/webhooks/twilio/porting';
@@ -49,12 +50,21 @@ export interface WebhookReceiverOptions {
    */
   additionalAuthTokens?: readonly string[];
   /**
-   * The base URL Twilio calls when the receiver sits behind a proxy or tunnel, e.g.
-   * `https://hooks.example.com` or `https://example.com/portflow` (a prefix the proxy strips).
-   * Signatures are checked against this base + the request's path and query.
-   * @default the URL as received (`http://` + Host header)
+   * The base URL Twilio calls, e.g. `https://hooks.example.com` or `https://example.com/portflow`
+   * (a prefix the proxy strips). Signatures are checked against this base + the request's path and
+   * query, and against nothing else. Required unless `sandbox` is true.
    */
   publicBaseUrl?: string;
+  /**
+   * Twilio is the local sandbox: without `publicBaseUrl`, signatures are checked against the
+   * address the request was accepted on (`http://127.0.0.1:<port>`), never the Host header.
+   * @default false
+   */
+  sandbox?: boolean;
+  /** Where inboxes of events no running order owns yet are started (see docs/webhooks.md). */
+  inbox: InboxSettings;
+  /** The workflow type that owns port-in requests (tests use their own). @default portInWorkflow */
+  ownerWorkflowType?: string;
   /** Larger bodies get 413 before anything reads them. @default 65536 */
   bodyLimitBytes?: number;
   /** Retry of an owner lookup that found nothing (visibility lag). @default 6 attempts, 250 ms apart */
@@ -77,7 +87,7 @@ export interface WebhookReceiverOptions {
 export interface WebhookReceiver {
   app: FastifyInstance;
   metrics: WebhookMetrics;
-  /** Plain counts: received, rejected by reason, routed, unrouted, duplicate, … */
+  /** Plain counts: received, rejected by reason, routed, held, duplicate, … */
   stats(): WebhookStats;
 }
 
@@ -95,6 +105,16 @@ const optionsSchema = z.object({
     .array(z.string().min(1, { message: 'an empty token would accept nothing; leave it out' }))
     .max(10, { message: 'expected at most 10 additional tokens' }),
   publicBaseUrl: httpUrl.optional(),
+  inbox: z.object({
+    taskQueue: z.string().min(1, { message: 'required: the task queue portflow workers poll (inboxes run there)' }),
+    orphanAfterMs: z
+      .number()
+      .int()
+      .min(1000)
+      .max(365 * 86_400_000, { message: 'expected 1 s to 365 days' })
+      .optional(),
+    closedOwnerGraceMs: z.number().int().min(0).max(86_400_000, { message: 'expected 0 to 24 hours' }).optional(),
+  }),
   bodyLimitBytes: z
     .number()
     .int()
@@ -118,10 +138,17 @@ function resolveOptions(options: WebhookReceiverOptions): ResolvedOptions {
       'Invalid webhook receiver options:\n  temporalClient: required (a Temporal Client)'
     );
   }
+  if (!options.publicBaseUrl && options.sandbox !== true) {
+    throw new WebhookReceiverConfigError(
+      'Invalid webhook receiver options:\n  publicBaseUrl: required outside the sandbox (WEBHOOK_PUBLIC_BASE_URL): ' +
+        'the URL Twilio calls, e.g. https://hooks.example.com; signatures are checked against it, never the Host header'
+    );
+  }
   const parsed = optionsSchema.safeParse({
     authToken: options.authToken,
     additionalAuthTokens: options.additionalAuthTokens ?? [],
     publicBaseUrl: options.publicBaseUrl,
+    inbox: options.inbox ?? {},
     bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     lookupRetry: options.lookupRetry ?? DEFAULT_LOOKUP_RETRY,
     rpcTimeoutMs: options.rpcTimeoutMs ?? 5000,
@@ -163,6 +190,8 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
   const router = new WorkflowRouter({
     client,
     metrics,
+    inbox: settings.inbox,
+    ...(options.ownerWorkflowType ? { ownerWorkflowType: options.ownerWorkflowType } : {}),
     lookupRetry: settings.lookupRetry,
     rpcTimeoutMs: settings.rpcTimeoutMs,
     ownerCacheSize: settings.ownerCacheSize,
@@ -230,7 +259,10 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
 
   app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.render()));
 
-  const countReceived = (_req: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+  // Fastify's reply.elapsedTime is not tracked with these options: the arrival time is kept here.
+  const arrivedAt = new WeakMap<FastifyRequest, number>();
+  const countReceived = (req: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+    arrivedAt.set(req, performance.now());
     metrics.received();
     done();
   };
@@ -246,7 +278,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     const check = verifyTwilioSignature({
       authTokens,
       signature: headerValue(req.headers['x-twilio-signature']),
-      url: publicRequestUrl(req, settings.publicBaseUrl),
+      url: publicRequestUrl(req, settings.publicBaseUrl ?? listenBaseUrl(req.socket)),
       rawBody,
     });
     if (!check.ok) {
@@ -264,7 +296,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     metrics.verified(check.tokenIndex);
 
     const idempotencyToken = idempotencyTokenOf(req.headers['i-twilio-idempotency-token']);
-    const keys = { bodySha256: check.bodySha256, idempotencyToken };
+    const keys = { bodySha256: check.bodySha256, signature: check.signature, idempotencyToken };
     const seenBy = deduper.check(keys);
     if (seenBy) {
       metrics.duplicate(seenBy);
@@ -302,7 +334,8 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     try {
       delivery = await deduper.once(keys, async () => {
         const outcome = await router.deliver(event);
-        return { result: outcome, signalled: outcome.kind === 'routed' };
+        // Held in an inbox is as durable as signalled: a copy of it needs no second delivery.
+        return { result: outcome, signalled: true };
       });
     } catch (err) {
       if (!(err instanceof TemporalUnavailableError)) throw err;
@@ -324,7 +357,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     }
     const outcome = delivery.result;
     if (outcome.kind === 'routed') {
-      metrics.routed(event.eventName ?? 'unknown', reply.elapsedTime / 1000);
+      metrics.routed(event.eventName ?? 'unknown', (performance.now() - (arrivedAt.get(req) ?? 0)) / 1000);
       logger.debug?.('webhook routed', {
         eventName: event.eventName,
         portInRequestSid: event.portInRequestSid,
@@ -332,14 +365,15 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
       });
       return reply.type(JSON_TYPE).send(ROUTED);
     }
-    metrics.unrouted(outcome.reason);
-    logger.warn('webhook unrouted', {
+    metrics.held(outcome.reason);
+    logger.info('webhook held in the request inbox', {
       reason: outcome.reason,
       eventName: event.eventName,
       portInRequestSid: event.portInRequestSid,
       workflowId: outcome.workflowId,
+      inboxWorkflowId: outcome.inboxWorkflowId,
     });
-    return { status: 'unrouted', reason: outcome.reason };
+    return { status: 'held', reason: outcome.reason };
   });
 
   return { app, metrics, stats: () => metrics.stats() };

@@ -9,8 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer } from '../../src/temporal-server/dev-server';
+import { beginHygiene } from './hygiene';
 
 export default async function globalSetup(): Promise<void> {
+  // First: every temp folder and process of the run is then accounted for (see ./hygiene).
+  beginHygiene();
   const external = process.env.PORTFLOW_TEST_EXTERNAL_TEMPORAL === '1';
   if (external && !process.env.TEMPORAL_ADDRESS) {
     throw new Error('PORTFLOW_TEST_EXTERNAL_TEMPORAL=1 needs TEMPORAL_ADDRESS (host:port of the Temporal frontend)');
@@ -31,6 +34,7 @@ export default async function globalSetup(): Promise<void> {
   if (server) process.env.TEMPORAL_ADDRESS = server.address;
   process.env.PORTFLOW_TEST_WORKFLOW_BUNDLE = codePath;
   (globalThis as Record<string, unknown>).__portflowDevServer = server;
+  (globalThis as Record<string, unknown>).__portflowBundleDir = dir;
 }
 
 const quietLogger = {

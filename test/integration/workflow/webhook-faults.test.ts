@@ -52,6 +52,9 @@ describe('webhook faults give the same final state as clean delivery', () => {
     receiver = await startWebhookReceiver({
       temporalClient: temporal.client,
       authToken: 'portflow-sandbox-auth-token-0000',
+      sandbox: true,
+      // Every order here claims its requests; an event held meanwhile runs on this queue's worker-less inbox.
+      inbox: { taskQueue: 'webhook-faults-inbox' },
       logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
     });
   });

@@ -10,6 +10,8 @@ import type { WebhookLogger, WebhookReceiverHandle } from '../../../src/webhooks
 import { newRequestSid, numberEvent, post, requestEvent, signedDelivery } from './twilio-sender';
 
 const TOKEN = 'unit-test-auth-token-0123456789ab';
+/** Nothing polls it: Temporal is unreachable in this file anyway. */
+const INBOX_QUEUE = 'unit-inbox';
 
 interface LogLine {
   level: string;
@@ -37,6 +39,8 @@ describe('webhook receiver over HTTP, Temporal unreachable', () => {
     client = new Client({ connection });
     receiver = await startWebhookReceiver({
       temporalClient: client,
+      sandbox: true,
+      inbox: { taskQueue: INBOX_QUEUE },
       authToken: TOKEN,
       bodyLimitBytes: 4096,
       rpcTimeoutMs: 300,
@@ -255,6 +259,7 @@ describe('webhook receiver behind a public URL (proxy or tunnel)', () => {
     connection = Connection.lazy({ address: `127.0.0.1:${await findFreePort()}` });
     receiver = await startWebhookReceiver({
       temporalClient: new Client({ connection }),
+      inbox: { taskQueue: INBOX_QUEUE },
       authToken: TOKEN,
       publicBaseUrl: PUBLIC,
       rpcTimeoutMs: 200,
@@ -284,6 +289,67 @@ describe('webhook receiver behind a public URL (proxy or tunnel)', () => {
     const d = signedDelivery(TOKEN, receiver.webhookUrl, requestEvent(newRequestSid(), 'PortInInProgress'));
     expect((await post(d)).status).toBe(403);
   });
+
+  it('refuses a signature made for the public URL without its port (port-not-signed)', async () => {
+    const before = receiver.stats().rejected['port-not-signed'] ?? 0;
+    const d = signedDelivery(
+      TOKEN,
+      'https://hooks.example.com/portflow/webhooks/twilio/porting',
+      requestEvent(newRequestSid(), 'PortInInProgress'),
+      { postTo: receiver.webhookUrl }
+    );
+    expect((await post(d)).status).toBe(403);
+    expect(receiver.stats().rejected['port-not-signed']).toBe(before + 1);
+  });
+
+  it('refuses a signature made for another URL of the account, whatever Host header comes with it', async () => {
+    const d = signedDelivery(
+      TOKEN,
+      'https://other-app.example.com/webhooks/twilio/porting',
+      requestEvent(newRequestSid(), 'PortInInProgress'),
+      { postTo: receiver.webhookUrl }
+    );
+    d.headers.host = 'other-app.example.com';
+    d.headers['x-forwarded-host'] = 'other-app.example.com';
+    d.headers['x-forwarded-proto'] = 'https';
+    expect((await post(d)).status).toBe(403);
+  });
+});
+
+describe('webhook receiver in the sandbox without a public URL', () => {
+  let connection: Connection;
+  let receiver: WebhookReceiverHandle;
+
+  beforeAll(async () => {
+    connection = Connection.lazy({ address: `127.0.0.1:${await findFreePort()}` });
+    receiver = await startWebhookReceiver({
+      temporalClient: new Client({ connection }),
+      sandbox: true,
+      inbox: { taskQueue: INBOX_QUEUE },
+      authToken: TOKEN,
+      rpcTimeoutMs: 200,
+      lookupRetry: { attempts: 1, delayMs: 0 },
+      logger: capturingLogger([]),
+    });
+  });
+  afterAll(async () => {
+    await receiver.stop();
+    await connection.close();
+  });
+
+  it('checks signatures against the listen URL (past the check: 503 from the unreachable Temporal)', async () => {
+    const d = signedDelivery(TOKEN, receiver.webhookUrl, requestEvent(newRequestSid(), 'PortInInProgress'));
+    expect((await post(d)).status).toBe(503);
+  });
+
+  it('never rebuilds the URL from the Host header', async () => {
+    const elsewhere = 'http://hooks.other.example:7000/webhooks/twilio/porting';
+    const d = signedDelivery(TOKEN, elsewhere, requestEvent(newRequestSid(), 'PortInInProgress'), {
+      postTo: receiver.webhookUrl,
+    });
+    d.headers.host = 'hooks.other.example:7000';
+    expect((await post(d)).status).toBe(403);
+  });
 });
 
 describe('createWebhookReceiver options', () => {
@@ -293,6 +359,8 @@ describe('createWebhookReceiver options', () => {
     expect(() =>
       createWebhookReceiver({
         temporalClient: client,
+        sandbox: true,
+        inbox: { taskQueue: INBOX_QUEUE },
         authToken: '',
         publicBaseUrl: 'hooks.example.com',
         bodyLimitBytes: 10,
@@ -312,8 +380,26 @@ describe('createWebhookReceiver options', () => {
 
   it('refuses an empty additional token, which would only hide a configuration mistake', () => {
     expect(() =>
-      createWebhookReceiver({ temporalClient: client, authToken: TOKEN, additionalAuthTokens: [''] })
+      createWebhookReceiver({
+        temporalClient: client,
+        sandbox: true,
+        inbox: { taskQueue: INBOX_QUEUE },
+        authToken: TOKEN,
+        additionalAuthTokens: [''],
+      })
     ).toThrow('  additionalAuthTokens.0: an empty token would accept nothing; leave it out');
+  });
+
+  it('refuses to build a receiver without a public URL outside the sandbox, naming the setting', () => {
+    expect(() =>
+      createWebhookReceiver({ temporalClient: client, inbox: { taskQueue: INBOX_QUEUE }, authToken: TOKEN })
+    ).toThrow(/publicBaseUrl: required outside the sandbox \(WEBHOOK_PUBLIC_BASE_URL\)/);
+  });
+
+  it('requires the task queue inboxes run on', () => {
+    expect(() => createWebhookReceiver({ temporalClient: client, sandbox: true, authToken: TOKEN } as never)).toThrow(
+      '  inbox.taskQueue: '
+    );
   });
 
   it('requires a Temporal client', () => {

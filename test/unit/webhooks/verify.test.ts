@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { signJsonWebhook } from '../../../src/sandbox/signature';
-import { publicRequestUrl, verifyTwilioSignature } from '../../../src/webhooks/verify';
+import { listenBaseUrl, publicRequestUrl, verifyTwilioSignature } from '../../../src/webhooks/verify';
 
 const TOKEN = 'test-auth-token-1234567890abcdef';
 const TARGET = 'https://hooks.example.com/webhooks/twilio/porting';
@@ -15,7 +15,12 @@ describe('verifyTwilioSignature', () => {
   it('accepts a JSON webhook signed over the URL with bodySHA256, and returns the body hash', () => {
     const request = signed();
     const check = verifyTwilioSignature(request);
-    expect(check).toEqual({ ok: true, bodySha256: createHash('sha256').update(BODY).digest('hex'), tokenIndex: 0 });
+    expect(check).toEqual({
+      ok: true,
+      bodySha256: createHash('sha256').update(BODY).digest('hex'),
+      signature: request.signature,
+      tokenIndex: 0,
+    });
   });
 
   describe('with more than one accepted token (a rotation, or a subaccount token)', () => {
@@ -130,6 +135,60 @@ describe('verifyTwilioSignature', () => {
       expect(verifyTwilioSignature({ url, signature, rawBody, authTokens: [TOKEN] }).ok).toBe(true);
     });
 
+    it('accepts the signature with or without the standard port whichever way the receiver spells its URL', () => {
+      const { signature, rawBody } = signed();
+      const { url } = signed(BODY, 'https://hooks.example.com:443/webhooks/twilio/porting');
+      expect(verifyTwilioSignature({ url, signature, rawBody, authTokens: [TOKEN] }).ok).toBe(true);
+      // http and :80 likewise.
+      const plain = signed(BODY, 'http://hooks.example.com/webhooks/twilio/porting');
+      const withPort = signed(BODY, 'http://hooks.example.com:80/webhooks/twilio/porting');
+      expect(verifyTwilioSignature({ ...withPort, signature: plain.signature }).ok).toBe(true);
+    });
+
+    it('accepts a signature made for the URL with its non-default port', () => {
+      expect(verifyTwilioSignature(signed(BODY, 'https://hooks.example.com:8443/webhooks/twilio/porting')).ok).toBe(
+        true
+      );
+      expect(verifyTwilioSignature(signed(BODY, 'http://127.0.0.1:3000/webhooks/twilio/porting')).ok).toBe(true);
+    });
+
+    it('refuses a signature made for the URL without its non-default port as port-not-signed', () => {
+      // twilio-node's validateRequestWithBody accepts this one: it also tries the URL with its port removed.
+      const portless = signed(BODY, 'https://hooks.example.com/webhooks/twilio/porting');
+      const { url, rawBody } = signed(BODY, 'https://hooks.example.com:8443/webhooks/twilio/porting');
+      expect(verifyTwilioSignature({ url, rawBody, signature: portless.signature, authTokens: [TOKEN] })).toEqual({
+        ok: false,
+        reason: 'port-not-signed',
+      });
+      // And a signature for the default port, presented on another port.
+      const https443 = signed(BODY, 'https://hooks.example.com:443/webhooks/twilio/porting');
+      expect(verifyTwilioSignature({ url, rawBody, signature: https443.signature, authTokens: [TOKEN] }).ok).toBe(
+        false
+      );
+    });
+
+    it('refuses a signature made for another port when the URL has none', () => {
+      const other = signed(BODY, 'https://hooks.example.com:8443/webhooks/twilio/porting');
+      expect(verifyTwilioSignature({ ...signed(), signature: other.signature })).toEqual({
+        ok: false,
+        reason: 'invalid-signature',
+      });
+    });
+
+    it('returns the hash of the raw body however the URL spells bodySHA256', () => {
+      // The official validator decodes the parameter and also tries the legacy re-encoded query, so
+      // a percent-encoded copy of a delivery verifies with the same signature.
+      const request = signed();
+      const hash = createHash('sha256').update(BODY).digest('hex');
+      const encoded = request.url.replace(
+        /bodySHA256=([0-9a-f])/,
+        (_m, c: string) => `bodySHA256=%${c.charCodeAt(0).toString(16).toUpperCase()}`
+      );
+      expect(encoded).not.toBe(request.url);
+      const check = verifyTwilioSignature({ ...request, url: encoded });
+      expect(check).toEqual({ ok: true, bodySha256: hash, signature: request.signature, tokenIndex: 0 });
+    });
+
     it('keeps an extra query parameter of the configured URL under the signature', () => {
       const request = signed(BODY, `${TARGET}?tenant=acme`);
       expect(request.url).toContain('?tenant=acme&bodySHA256=');
@@ -148,21 +207,27 @@ describe('verifyTwilioSignature', () => {
 describe('publicRequestUrl', () => {
   const request = { url: '/webhooks/twilio/porting?bodySHA256=abc', headers: { host: '10.0.0.7:3000' } };
 
-  it('uses http:// + the Host header + path and query when no public base URL is configured', () => {
-    expect(publicRequestUrl(request)).toBe('http://10.0.0.7:3000/webhooks/twilio/porting?bodySHA256=abc');
-  });
-
-  it('uses the configured public base URL (with a path prefix, trailing slash ignored) instead', () => {
+  it('is the configured base URL (with a path prefix, trailing slash ignored) + path and query', () => {
     expect(publicRequestUrl(request, 'https://hooks.example.com/portflow/')).toBe(
       'https://hooks.example.com/portflow/webhooks/twilio/porting?bodySHA256=abc'
     );
   });
 
-  it('never trusts X-Forwarded-* headers', () => {
+  it('never reads the Host or X-Forwarded-* headers', () => {
     const forwarded = {
       ...request,
-      headers: { ...request.headers, 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
+      headers: { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
     };
-    expect(publicRequestUrl(forwarded)).toBe('http://10.0.0.7:3000/webhooks/twilio/porting?bodySHA256=abc');
+    expect(publicRequestUrl(forwarded, 'https://hooks.example.com')).toBe(
+      'https://hooks.example.com/webhooks/twilio/porting?bodySHA256=abc'
+    );
+  });
+});
+
+describe('listenBaseUrl', () => {
+  it('is the address and port the request was accepted on', () => {
+    expect(listenBaseUrl({ localAddress: '127.0.0.1', localPort: 3000 })).toBe('http://127.0.0.1:3000');
+    expect(listenBaseUrl({ localAddress: '::ffff:127.0.0.1', localPort: 3000 })).toBe('http://127.0.0.1:3000');
+    expect(listenBaseUrl({ localAddress: '::1', localPort: 8080 })).toBe('http://[::1]:8080');
   });
 });

@@ -1,17 +1,16 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { startSandbox } from '../../../src/sandbox';
 import type { SandboxHandle } from '../../../src/sandbox';
 import { findFreePort } from '../../../src/temporal-server/ports';
-import { CliUsageError, parseCommand, runWebhooksCli } from '../../../src/webhooks/cli';
+import { CliUsageError, parseCommand, runWebhookConfigCli } from '../../../src/cli/webhook-config';
 
 const root = path.resolve(__dirname, '../../..');
 
 describe('parseCommand', () => {
-  it('serves when no command is given', () => {
-    expect(parseCommand([])).toEqual({ name: 'serve' });
-    expect(parseCommand(['serve'])).toEqual({ name: 'serve' });
+  it('prints the usage when no command is given, and sends serve to npm run webhooks', () => {
+    expect(parseCommand([])).toEqual({ name: 'help' });
+    expect(() => parseCommand(['serve'])).toThrow(/the receiver runs with 'npm run webhooks'/);
   });
 
   it('reads configure with a URL and canonical event names (any casing)', () => {
@@ -43,7 +42,7 @@ describe('parseCommand', () => {
   });
 
   const bad: Array<[string[], string]> = [
-    [['launch'], "unknown command 'launch'; expected serve, configure, show, delete or help"],
+    [['launch'], "unknown command 'launch'; expected configure, show, delete or help"],
     [['configure', '--url'], "Option '--url <value>' argument missing"],
     [['configure', '--url', 'hooks.example.com'], "--url: 'hooks.example.com' is not a URL"],
     [['configure', '--url', 'ftp://hooks.example.com/x'], "--url: expected an http(s) URL, got the scheme 'ftp'"],
@@ -74,7 +73,7 @@ describe('parseCommand', () => {
   });
 });
 
-describe('runWebhooksCli against the sandbox', () => {
+describe('runWebhookConfigCli against the sandbox over HTTP', () => {
   let sandbox: SandboxHandle;
   let env: NodeJS.ProcessEnv;
   let out: string[];
@@ -99,30 +98,32 @@ describe('runWebhooksCli against the sandbox', () => {
   });
 
   it('configures, shows and deletes the port-in target through src/twilio', async () => {
-    expect(await runWebhooksCli(['show'], io())).toBe(0);
+    expect(await runWebhookConfigCli(['show'], io())).toBe(0);
     expect(out).toEqual(['No porting webhook is configured for this account.']);
 
-    expect(await runWebhooksCli(['configure'], io())).toBe(0);
+    expect(await runWebhookConfigCli(['configure'], io())).toBe(0);
     expect(out.at(-1)).toBe(
       `Port-in webhooks of ${sandbox.accountSid} now go to http://127.0.0.1:3999/webhooks/twilio/porting (every event).`
     );
 
     env.WEBHOOK_PUBLIC_BASE_URL = 'https://hooks.example.com/portflow';
-    expect(await runWebhooksCli(['configure', '--events', 'PortInCompleted,PortInPhoneNumberCompleted'], io())).toBe(0);
+    expect(
+      await runWebhookConfigCli(['configure', '--events', 'PortInCompleted,PortInPhoneNumberCompleted'], io())
+    ).toBe(0);
     expect(out.at(-1)).toBe(
       `Port-in webhooks of ${sandbox.accountSid} now go to https://hooks.example.com/portflow/webhooks/twilio/porting ` +
         '(PortInCompleted, PortInPhoneNumberCompleted).'
     );
 
-    expect(await runWebhooksCli(['show'], io())).toBe(0);
+    expect(await runWebhookConfigCli(['show'], io())).toBe(0);
     expect(JSON.parse(out.at(-1) as string)).toMatchObject({
       portInTargetUrl: 'https://hooks.example.com/portflow/webhooks/twilio/porting',
       notificationsOf: ['PortInCompleted', 'PortInPhoneNumberCompleted'],
     });
 
-    expect(await runWebhooksCli(['delete'], io())).toBe(0);
+    expect(await runWebhookConfigCli(['delete'], io())).toBe(0);
     expect(out.at(-1)).toBe('Deleted the PORT_IN webhook target.');
-    expect(await runWebhooksCli(['show'], io())).toBe(0);
+    expect(await runWebhookConfigCli(['show'], io())).toBe(0);
     expect(out.at(-1)).toBe('No porting webhook is configured for this account.');
     expect(err).toEqual([]);
   });
@@ -136,8 +137,8 @@ describe('runWebhooksCli against the sandbox', () => {
       },
       body: JSON.stringify({ port_out_target_url: 'https://other.example/port-out' }),
     });
-    expect(await runWebhooksCli(['configure', '--url', 'https://hooks.example.com'], io())).toBe(0);
-    expect(await runWebhooksCli(['show'], io())).toBe(0);
+    expect(await runWebhookConfigCli(['configure', '--url', 'https://hooks.example.com'], io())).toBe(0);
+    expect(await runWebhookConfigCli(['show'], io())).toBe(0);
     expect(JSON.parse(out.at(-1) as string)).toMatchObject({
       portInTargetUrl: 'https://hooks.example.com/webhooks/twilio/porting',
       portOutTargetUrl: 'https://other.example/port-out',
@@ -146,111 +147,44 @@ describe('runWebhooksCli against the sandbox', () => {
   });
 
   it('exits 2 with the usage text for a bad command line', async () => {
-    expect(await runWebhooksCli(['configure', '--events', 'Bogus'], io())).toBe(2);
+    expect(await runWebhookConfigCli(['configure', '--events', 'Bogus'], io())).toBe(2);
     expect(err[0]).toMatch(/^webhooks: --events: unknown event name\(s\) 'Bogus'/);
-    expect(err[0]).toContain('Usage: npm run webhooks -- [command] [options]');
+    expect(err[0]).toContain('Usage: portflow webhooks <command> [options]');
   });
 
   it('exits 2 naming the variable when the configuration is invalid', async () => {
     env.WEBHOOK_PORT = 'eighty';
-    expect(await runWebhooksCli(['show'], io())).toBe(2);
+    expect(await runWebhookConfigCli(['show'], io())).toBe(2);
     expect(err[0]).toMatch(/WEBHOOK_PORT: /);
   });
 
   it('exits 1 with the Twilio error when the call fails', async () => {
     env.TWILIO_API_BASE_URL = `http://127.0.0.1:${await findFreePort()}`;
-    expect(await runWebhooksCli(['show'], io())).toBe(1);
+    expect(await runWebhookConfigCli(['show'], io())).toBe(1);
     expect(err[0]).toMatch(/^webhooks show failed: /);
   });
 
   it('prints the usage for help', async () => {
-    expect(await runWebhooksCli(['--help'], io())).toBe(0);
+    expect(await runWebhookConfigCli(['--help'], io())).toBe(0);
     expect(out[0]).toContain('configure [--url <url>] [--events <a,b,...>]');
-  });
-
-  it('serves until told to stop, then closes (starting even while Temporal is down)', async () => {
-    let stop: (signal: string) => void = () => undefined;
-    // Port 0: the receiver binds a free port and says which.
-    env.WEBHOOK_PORT = '0';
-    env.TEMPORAL_ADDRESS = `127.0.0.1:${await findFreePort()}`;
-    env.PORTFLOW_ENCRYPTION_KEYS = `test:${randomBytes(32).toString('base64')}`;
-    const running = runWebhooksCli([], { ...io(), stopSignal: () => new Promise((resolve) => (stop = resolve)) });
-    let base = '';
-    await waitFor(async () => {
-      base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out.join('\n'))?.[1] ?? '';
-      return base !== '' && (await fetch(`${base}/healthz`).catch(() => null))?.status === 200;
-    });
-    expect((await fetch(`${base}/readyz`)).status).toBe(503);
-    stop('SIGTERM');
-    expect(await running).toBe(0);
-    expect(out).toEqual([
-      expect.stringMatching(/^portflow webhooks: Temporal at 127\.0\.0\.1:\d+ is not reachable yet .*lazy connection$/),
-      expect.stringMatching(
-        /^portflow webhooks: listening on http:\/\/127\.0\.0\.1:\d+ \(POST \/webhooks\/twilio\/porting/
-      ),
-      'portflow webhooks: SIGTERM: finishing requests in flight, then stopping',
-      'portflow webhooks: stopped',
-    ]);
-    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
   });
 });
 
-describe('npm run webhooks (the process)', () => {
-  const tsx = path.join(root, 'node_modules/.bin/tsx');
-
-  function run(args: string[], env: NodeJS.ProcessEnv, onStdout?: (text: string, kill: () => void) => void) {
-    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(tsx, ['src/webhooks/main.ts', ...args], { cwd: root, env: { ...process.env, ...env } });
-      let stdout = '';
+describe('src/cli/webhook-config.ts as a process', () => {
+  it('exits 2 with a clear message for a bad argument', async () => {
+    const tsx = path.join(root, 'node_modules/.bin/tsx');
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(tsx, ['src/cli/webhook-config.ts', 'delete', 'BOTH'], { cwd: root });
       let stderr = '';
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-        onStdout?.(stdout, () => child.kill('SIGTERM'));
-      });
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       child.on('error', reject);
       child.on('exit', (code) => {
         clearTimeout(timer);
-        resolve({ code, stdout, stderr });
+        resolve({ code, stderr });
       });
     });
-  }
-
-  it('stops gracefully on SIGTERM with exit code 0', async () => {
-    let signalled = false;
-    const result = await run(
-      [],
-      {
-        WEBHOOK_PORT: '0',
-        TEMPORAL_ADDRESS: `127.0.0.1:${await findFreePort()}`,
-        PORTFLOW_ENCRYPTION_KEYS: `test:${randomBytes(32).toString('base64')}`,
-      },
-      (text, kill) => {
-        if (!signalled && text.includes('listening on')) {
-          signalled = true;
-          kill();
-        }
-      }
-    );
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain('SIGTERM: finishing requests in flight, then stopping');
-    expect(result.stdout).toContain('portflow webhooks: stopped');
-  });
-
-  it('exits 2 with a clear message for a bad argument', async () => {
-    const result = await run(['delete', 'BOTH'], {});
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("webhooks: delete: 'BOTH' is not a webhook type; use PORT_IN or PORT_OUT");
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms`);
-}

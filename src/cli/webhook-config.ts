@@ -1,29 +1,23 @@
 /**
- * `npm run webhooks -- <command>`: serve the receiver (no command), or point Twilio (or the
- * sandbox) at it through src/twilio: `configure`, `show`, `delete`. Settings come from src/config.ts.
+ * The webhook-configuration commands (operator commands; the receiver itself lives in
+ * src/webhooks): point the account's porting webhooks at the receiver through src/twilio —
+ * `configure`, `show`, `delete`. Settings come from src/config.ts. `runWebhookConfigCli` is what the
+ * `portflow` CLI runs for `portflow webhooks <command>`; `npx tsx src/cli/webhook-config.ts <command>`
+ * runs it directly.
  */
 import { parseArgs } from 'node:util';
-import { Client } from '@temporalio/client';
-import type { ConnectionLike } from '@temporalio/client';
-import { loadDataConverter } from '../codec/data-converter';
 import { ConfigError, loadConfig } from '../config';
 import type { PortflowConfig } from '../config';
-import { handleInterrupts } from '../interrupts';
 import { portingClientFromConfig } from '../porting-client';
-import { connectWorkerConnection, lazyTemporalConnection } from '../temporal-connection';
-import type { TemporalSettings } from '../temporal-connection';
-import type { PortingClient } from '../twilio/client';
-import { TwilioApiError } from '../twilio/errors';
 import { normalizeEventName } from '../twilio/events';
 import { PortingEventName } from '../twilio/porting-event';
 import type { WebhookType } from '../twilio/schemas/webhook-configuration';
-import { jsonLineLogger } from './logger';
-import { startWebhookReceiver, WEBHOOK_PATH } from './server';
+import { WEBHOOK_PATH } from '../webhooks/server';
+import { fetchWebhookConfiguration } from '../webhooks/target';
 
-export const USAGE = `Usage: npm run webhooks -- [command] [options]
+export const USAGE = `Usage: portflow webhooks <command> [options]
 
 Commands:
-  (none) | serve                 run the webhook receiver (WEBHOOK_HOST, WEBHOOK_PORT, WEBHOOK_PUBLIC_BASE_URL)
   configure [--url <url>] [--events <a,b,...>]
                                  point the account's port-in webhook at the receiver; keeps an existing
                                  port-out URL. --url defaults to WEBHOOK_PUBLIC_BASE_URL (or
@@ -33,24 +27,22 @@ Commands:
   delete [PORT_IN|PORT_OUT]      remove a webhook target (default PORT_IN)
   help                           this text
 
-Twilio is reached with TWILIO_* settings (the local sandbox by default); see docs/webhooks.md.`;
+Twilio is reached with TWILIO_* settings (the local sandbox by default); see docs/webhooks.md.
+The receiver itself runs with \`npm run webhooks\` (PORTFLOW_CONFIGURE_WEBHOOKS=1 configures at start-up).`;
 
 /** A mistake in the command line: exit code 2, with the usage text. */
 export class CliUsageError extends Error {
   override readonly name = 'CliUsageError';
 }
 
-/** Where the CLI writes, and what it reads; tests pass their own. */
+/** Where the commands write, and what they read; tests pass their own. */
 export interface CliIo {
   env: NodeJS.ProcessEnv;
   out: (line: string) => void;
   err: (line: string) => void;
-  /** Resolves when the serve command should stop. @default SIGINT or SIGTERM */
-  stopSignal?: () => Promise<string>;
 }
 
 type Command =
-  | { name: 'serve' }
   | { name: 'help' }
   | { name: 'show' }
   | { name: 'configure'; url?: string; events?: string[] }
@@ -58,7 +50,7 @@ type Command =
 
 const ALL_EVENTS = Object.values(PortingEventName);
 
-/** Parses the arguments after `npm run webhooks --`; throws {@link CliUsageError} with a specific message. */
+/** Parses the arguments after `portflow webhooks`; throws {@link CliUsageError} with a specific message. */
 export function parseCommand(argv: string[]): Command {
   const options = {
     url: { type: 'string' },
@@ -72,7 +64,7 @@ export function parseCommand(argv: string[]): Command {
       throw new CliUsageError((err as Error).message);
     }
   })();
-  const [name = 'serve', ...rest] = positionals;
+  const [name = 'help', ...rest] = positionals;
   if (values.help || name === 'help') return { name: 'help' };
   const noFlags = (command: string, allowed: Array<keyof typeof values> = []) => {
     for (const key of ['url', 'events'] as const) {
@@ -86,9 +78,7 @@ export function parseCommand(argv: string[]): Command {
   };
   switch (name) {
     case 'serve':
-      noFlags('serve');
-      noExtra('serve', 0);
-      return { name: 'serve' };
+      throw new CliUsageError("serve: the receiver runs with 'npm run webhooks' (src/webhooks/main.ts), not here");
     case 'show':
       noFlags('show');
       noExtra('show', 0);
@@ -112,7 +102,7 @@ export function parseCommand(argv: string[]): Command {
       };
     }
     default:
-      throw new CliUsageError(`unknown command '${name}'; expected serve, configure, show, delete or help`);
+      throw new CliUsageError(`unknown command '${name}'; expected configure, show, delete or help`);
   }
 }
 
@@ -167,7 +157,7 @@ export function defaultTargetUrl(config: PortflowConfig): string {
 const isLocal = (url: string) => /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?\//.test(url);
 
 /** Runs one command; resolves the process exit code (0 ok, 1 failed, 2 bad usage or configuration). */
-export async function runWebhooksCli(argv: string[], io: CliIo): Promise<number> {
+export async function runWebhookConfigCli(argv: string[], io: CliIo): Promise<number> {
   let command: Command;
   let config: PortflowConfig;
   try {
@@ -188,13 +178,12 @@ export async function runWebhooksCli(argv: string[], io: CliIo): Promise<number>
     }
     throw err;
   }
-  if (command.name === 'serve') return serve(config, io);
 
   const porting = portingClientFromConfig(config.twilio);
   try {
     switch (command.name) {
       case 'show': {
-        const current = await fetchConfiguration(porting);
+        const current = await fetchWebhookConfiguration(porting);
         if (!current) io.out('No porting webhook is configured for this account.');
         else io.out(JSON.stringify(current, null, 2));
         return 0;
@@ -209,7 +198,7 @@ export async function runWebhooksCli(argv: string[], io: CliIo): Promise<number>
           io.err(`warning: Twilio only calls https URLs with a valid certificate; ${url} will not receive events.`);
         }
         // POST replaces the whole configuration: keep a port-out target someone else set.
-        const current = await fetchConfiguration(porting);
+        const current = await fetchWebhookConfiguration(porting);
         const result = await porting.configureWebhooks({
           portInTargetUrl: url,
           ...(current?.portOutTargetUrl ? { portOutTargetUrl: current.portOutTargetUrl } : {}),
@@ -230,90 +219,16 @@ export async function runWebhooksCli(argv: string[], io: CliIo): Promise<number>
   }
 }
 
-/** The configuration, or null when none is set (Twilio answers 404). */
-async function fetchConfiguration(porting: PortingClient) {
-  try {
-    return await porting.fetchWebhookConfiguration();
-  } catch (err) {
-    if (err instanceof TwilioApiError && err.status === 404) return null;
-    throw err;
-  }
-}
-
-/** The first Ctrl-C or SIGTERM; a second press (not npm's relayed copy) exits without finishing requests. */
-const untilSignal = () =>
-  new Promise<string>((resolve) => {
-    handleInterrupts(['SIGINT', 'SIGTERM'], {
-      onFirst: resolve,
-      onForce: (signal) => {
-        console.error(`portflow webhooks: ${signal} again: exiting without waiting for requests in flight`);
-        process.exit(130);
-      },
-    });
-  });
-
-/**
- * The SDK's native (Rust) connection carries a signal for about two thirds of the CPU the JS gRPC
- * client needs (bench/webhooks.ts), which is what a 1,000-number burst is bound by. It needs
- * Temporal up to connect, so when Temporal is down at start the receiver falls back to a lazy JS
- * connection: it still starts, and /readyz and 503s say so until Temporal is back.
- */
-async function connectForSignals(
-  settings: TemporalSettings,
-  io: CliIo
-): Promise<ConnectionLike & { close(): Promise<void> }> {
-  const native = connectWorkerConnection(settings);
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      native,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timed out after 5 s')), 5000);
-      }),
-    ]);
-  } catch (err) {
-    // A connect that succeeds after we gave up must not keep the process alive.
-    native.then((c) => c.close()).catch(() => undefined);
-    io.out(
-      `portflow webhooks: Temporal at ${settings.address} is not reachable yet (${err instanceof Error ? err.message : String(err)}); ` +
-        'starting with a lazy connection'
-    );
-    return lazyTemporalConnection(settings);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function serve(config: PortflowConfig, io: CliIo): Promise<number> {
-  // Signals must be encrypted exactly as the worker expects them.
-  const dataConverter = await loadDataConverter(config);
-  const connection = await connectForSignals(config.temporal, io);
-  const temporalClient = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
-  const receiver = await startWebhookReceiver({
-    temporalClient,
-    authToken: config.twilio.authToken,
-    additionalAuthTokens: config.twilio.webhookAuthTokens,
-    publicBaseUrl: config.webhooks.publicBaseUrl,
-    host: config.webhooks.host,
-    port: config.webhooks.port,
-    logger: jsonLineLogger(),
-    processMetrics: true,
-  });
-  io.out(
-    `portflow webhooks: listening on ${receiver.url} (POST ${WEBHOOK_PATH}, /healthz, /readyz, /metrics); ` +
-      `signatures checked against ${config.webhooks.publicBaseUrl ?? 'the URL as received'}` +
-      (config.twilio.webhookAuthTokens.length
-        ? ` with TWILIO_AUTH_TOKEN and ${config.twilio.webhookAuthTokens.length} more token(s) from TWILIO_WEBHOOK_AUTH_TOKENS; `
-        : '; ') +
-      `Temporal ${config.temporal.description}`
+if (require.main === module) {
+  runWebhookConfigCli(process.argv.slice(2), {
+    env: process.env,
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+  }).then(
+    (code) => (process.exitCode = code),
+    (err: unknown) => {
+      console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+      process.exitCode = 1;
+    }
   );
-  const signal = await (io.stopSignal ?? untilSignal)();
-  io.out(`portflow webhooks: ${signal}: finishing requests in flight, then stopping`);
-  try {
-    await receiver.stop();
-  } finally {
-    await connection.close();
-  }
-  io.out('portflow webhooks: stopped');
-  return 0;
 }
