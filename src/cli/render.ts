@@ -2,8 +2,9 @@
  * What `status` and `list` print: plain text for a person. A large order is summarised (counts per
  * status and the numbers that need an operator) unless `--all` asks for every number.
  */
+import type { Orphan } from '../orphans';
 import type { PortInListEntry } from '../starter';
-import type { NumberView, PortInStatusView } from '../workflows/messages';
+import type { AttentionView, FailureView, NumberView, PortInStatusView } from '../workflows/messages';
 import { renderProgress } from './progress';
 
 /** Up to this many numbers, `status` lists every number; above it, a summary. */
@@ -11,38 +12,21 @@ export const STATUS_LIST_LIMIT = 25;
 /** The numbers that need action are listed up to this many in a summary. */
 const ACTION_LIST_LIMIT = 50;
 
-/** Why an order failed, as the status view and the workflow's failure carry it. */
-export interface FailureInfo {
-  type?: string | null;
-  code?: number | string | null;
-  message?: string | null;
-}
-
-/** The fields of the status view this module reads beyond the typed ones (added as the workflow grows). */
-interface ViewExtras {
-  failure?: FailureInfo | null;
-  attention?: unknown;
-}
-
-export function failureLine(failure: FailureInfo | null | undefined): string | null {
+export function failureLine(failure: FailureView | null | undefined): string | null {
   if (!failure) return null;
-  const code =
-    failure.code != null && !String(failure.type ?? '').endsWith(String(failure.code)) ? ` code ${failure.code}` : '';
-  return `Failed: ${failure.type ?? 'error'}${code}: ${failure.message ?? '(no message)'}`;
+  const code = failure.code != null && !failure.type.endsWith(String(failure.code)) ? ` code ${failure.code}` : '';
+  return `Failed: ${failure.type}${code}: ${failure.message}`;
 }
 
-/** The reason an order needs attention, whatever shape the workflow gives it (a string or { reason, … }). */
-export function attentionText(attention: unknown): string | null {
-  if (attention == null || attention === false) return null;
-  if (typeof attention === 'string') return attention;
-  if (typeof attention === 'object') {
-    const a = attention as Record<string, unknown>;
-    const reason = [a.reason, a.message].find((v) => typeof v === 'string') as string | undefined;
-    const code = a.code != null ? ` (code ${String(a.code)})` : '';
-    const since = typeof a.since === 'string' ? ` since ${a.since}` : '';
-    return `${reason ?? 'no reason given'}${code}${since}`;
-  }
-  return String(attention);
+/** Why an order is parked, what it was doing, since when, and when it asks Twilio again. */
+export function attentionText(attention: AttentionView | null | undefined): string | null {
+  if (!attention) return null;
+  const code = attention.code != null ? ` (code ${attention.code})` : '';
+  const next = attention.nextAttemptAt ? `; next attempt ${attention.nextAttemptAt}` : '';
+  return (
+    `${attention.reason}${code} during ${attention.operation}: ${attention.message} ` +
+    `(since ${attention.since}, ${attention.failures} failed attempt${attention.failures === 1 ? '' : 's'}${next})`
+  );
 }
 
 /** The action that resolves a number, or null when it needs none. */
@@ -57,14 +41,13 @@ function actionFor(n: NumberView, orderId: string): string | null {
 
 /** `portflow status <id>`: the order, its failure or attention reason, its numbers, deadlines and timeline. */
 export function renderStatus(view: PortInStatusView, { all = false } = {}): string[] {
-  const extras = view as PortInStatusView & ViewExtras;
   const lines: string[] = [];
   const large = view.numbers.length > STATUS_LIST_LIMIT && !all;
   const [head, ...numberLines] = renderProgress(view, { maxNumbers: large ? 0 : view.numbers.length });
   lines.push(head!);
-  const failure = failureLine(extras.failure);
+  const failure = failureLine(view.failure);
   if (failure) lines.push(failure);
-  const attention = attentionText(extras.attention);
+  const attention = attentionText(view.attention);
   if (attention) lines.push(`Needs attention: ${attention}`);
 
   const byLabel = new Map<string, number>();
@@ -127,8 +110,28 @@ export function renderList(rows: ListRow[]): string[] {
   const out = [line(COLUMNS)];
   rows.forEach((r, i) => {
     out.push(line(cells[i]!));
-    if (r.reason) out.push(`  └ ${r.reason}`);
+    if (r.reason) out.push(`  └ ${r.reason.replace(/\n/g, '\n    ')}`);
   });
   if (rows.length === 0) out.push('(no port-ins match)');
   return out;
+}
+
+/** `portflow orphans`: one block per inbox run and reason, each event on a line. */
+export function renderOrphans(orphans: Orphan[]): string[] {
+  if (orphans.length === 0) return ['No orphaned webhook events.'];
+  const why: Record<Orphan['reason'], string> = {
+    unclaimed: 'no order claimed the request',
+    'owner-closed': 'its order had already ended',
+  };
+  const lines: string[] = [];
+  for (const o of orphans) {
+    lines.push(
+      `${o.portInRequestSid}  ${o.events.length} event(s), ${why[o.reason] ?? o.reason}; first seen ${o.firstSeenAt}, ended ${o.endedAt} (${o.workflowId})`
+    );
+    for (const e of o.events) {
+      const number = e.level === 'number' && e.phoneNumber ? ` ${e.phoneNumber}` : '';
+      lines.push(`  ${e.occurredAt ?? '—'} ${e.eventName ?? e.rawStatus}${number} (${e.rawStatus})`);
+    }
+  }
+  return lines;
 }

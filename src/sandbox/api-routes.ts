@@ -80,6 +80,12 @@ export function registerTwilioApi(app: FastifyInstance, core: SandboxCore): void
         22173
       );
     }
+    if (addressSid != null && !core.store.addresses.has(addressSid)) {
+      throw badRequest(
+        `AddressSid: ${addressSid} is not an Address of account ${core.accountSid} (register one with POST /_sandbox/addresses)`,
+        22173
+      );
+    }
     const s = scenarioFor(phone);
     if (!s.validE164) {
       const body = portabilityWire(
@@ -192,6 +198,7 @@ export function registerTwilioApi(app: FastifyInstance, core: SandboxCore): void
       documents: core.store.documents,
       activeByPhone: core.store.activeByPhone,
       ported: core.store.ported,
+      addresses: core.store.addresses,
     });
     const created = core.carrier.create(input);
     core.logger.info(`port-in ${created.sid} created with ${created.numbers.length} number(s)`);

@@ -31,6 +31,17 @@ const advanceSchema = z
     message: 'give at least one of ms, minutes, hours, days',
   });
 
+const addressSchema = z
+  .object({
+    street: z.string().trim().min(1),
+    street_2: z.string().nullish(),
+    city: z.string().trim().min(1),
+    state: z.string().trim().min(1),
+    zip: z.string().trim().min(1),
+    country: z.string().trim().min(1),
+  })
+  .strict();
+
 const scaleSchema = z.object({ scale: z.number().finite().min(0).max(1e9) }).strict();
 
 const rejectSchema = z.object({ code: z.number().int().min(22150).max(22159).optional() }).strict();
@@ -114,6 +125,17 @@ export function registerControlApi(app: FastifyInstance, core: SandboxCore): voi
     core.clock.setScale(b.scale);
     return clockView(core);
   });
+
+  // Twilio's Address resource lives on another API (api.twilio.com); the sandbox only needs AD SIDs to exist.
+  app.post('/_sandbox/addresses', async (req, reply) => {
+    const b = parse(addressSchema, req.body);
+    const sid = core.addAddress({ ...b, street_2: b.street_2 ?? null });
+    return reply.status(201).send({ sid, ...core.store.addresses.get(sid) });
+  });
+
+  app.get('/_sandbox/addresses', async () => ({
+    addresses: [...core.store.addresses].map(([sid, a]) => ({ sid, ...a })),
+  }));
 
   app.get('/_sandbox/port-ins', async () => ({
     port_ins: core.store.requestOrder.map((r) => portInWire(r, core.wire)),

@@ -4,11 +4,11 @@ import type { Timeline } from './carrier';
 import { SimulatedClock } from './clock';
 import { SANDBOX_ACCOUNT_SID, SANDBOX_API_KEY_SECRET, SANDBOX_API_KEY_SID, SANDBOX_AUTH_TOKEN } from './defaults';
 import { FaultRegistry } from './faults';
-import type { NumberRecord, PortInRecord } from './model';
+import type { Address, NumberRecord, PortInRecord } from './model';
 import { DEFAULT_WEBHOOK_RETRY, WebhookNotifier } from './notifier';
 import type { WebhookRetry } from './notifier';
 import { Scheduler } from './scheduler';
-import { isSid } from './sids';
+import { isSid, newSid } from './sids';
 import { SandboxStore } from './store';
 import type { WireOptions } from './wire';
 
@@ -157,6 +157,13 @@ export class SandboxCore {
   advance(ms: number): number {
     this.clock.advance(ms);
     return this.catchUp();
+  }
+
+  /** Registers an Address resource that creates and Portability checks may name by its `AD…` SID. */
+  addAddress(address: Address): string {
+    const sid = newSid('AD');
+    this.store.addresses.set(sid, address);
+    return sid;
   }
 
   /** Clears all state, faults and webhook history; settings go back to the start options. */

@@ -85,6 +85,8 @@ export interface ValidationContext {
   documents: ReadonlyMap<string, DocumentRecord>;
   activeByPhone: ReadonlyMap<string, NumberRecord>;
   ported: ReadonlyMap<string, string>;
+  /** Address resources of the account, by `AD…` SID. */
+  addresses: ReadonlyMap<string, Address>;
 }
 
 /** Validates a create body; throws {@link ApiError} for the first kind of problem found. */
@@ -122,6 +124,12 @@ export function validatePortInCreate(body: unknown, ctx: ValidationContext): New
   if (lc.address_sid && !isSid('AD', lc.address_sid)) {
     throw badRequest(
       `losing_carrier_information.address_sid: '${lc.address_sid}' is not a valid Address SID (expected AD followed by 32 hex digits)`,
+      22173
+    );
+  }
+  if (lc.address_sid && !ctx.addresses.has(lc.address_sid)) {
+    throw badRequest(
+      `losing_carrier_information.address_sid: ${lc.address_sid} is not an Address of account ${ctx.accountSid} (register one with POST /_sandbox/addresses, or give the address itself)`,
       22173
     );
   }
@@ -164,7 +172,8 @@ export function validatePortInCreate(body: unknown, ctx: ValidationContext): New
       authorizedRepresentative: lc.authorized_representative,
       authorizedRepresentativeEmail: lc.authorized_representative_email,
       addressSid: lc.address_sid ?? null,
-      address: lc.address ? toAddress(lc.address) : null,
+      // "This will copy the address into the port-in request" (PortIn seed).
+      address: lc.address ? toAddress(lc.address) : lc.address_sid ? { ...ctx.addresses.get(lc.address_sid)! } : null,
     },
     documents: b.documents,
     bundleSid: b.bundle_sid ?? null,
@@ -264,8 +273,13 @@ function schemaError(issues: z.core.$ZodIssue[], raw: Record<string, unknown>): 
     }
     invalid.push(`${path || '(body)'}: ${describeIssue(issue, value)}`);
   }
+  // The seed's error table answers a create without documents with its "Invalid documents" 400.
+  const others = missing.filter((m) => m !== 'documents');
+  if (others.length > 0) {
+    return badRequest(`Missing required fields: ${listUpTo(others, 20)}`, 22171);
+  }
   if (missing.length > 0) {
-    return badRequest(`Missing required fields: ${listUpTo(missing, 20)}`, 22171);
+    return invalidDocuments('documents is missing; give at least one RD… document SID of type utility_bill');
   }
   return badRequest(listUpTo(invalid));
 }
@@ -411,7 +425,7 @@ function checkTargetDate(
 
 function checkDocuments(documents: string[], ctx: ValidationContext): void {
   if (documents.length === 0) {
-    throw badRequest('Invalid documents: documents is empty; give at least one RD… document SID of type utility_bill');
+    throw invalidDocuments('documents is empty; give at least one RD… document SID of type utility_bill');
   }
   const problems: string[] = [];
   let utilityBills = 0;
@@ -427,12 +441,20 @@ function checkDocuments(documents: string[], ctx: ValidationContext): void {
     }
     if (doc.documentType === 'utility_bill') utilityBills++;
   });
-  if (problems.length > 0) throw badRequest(`Invalid documents: ${listUpTo(problems)}`);
+  if (problems.length > 0) throw invalidDocuments(listUpTo(problems));
   if (utilityBills === 0) {
-    throw badRequest(
-      'Invalid documents: none of the documents is of type utility_bill; upload the utility bill with POST /v1/Documents (document_type=utility_bill) first'
+    throw invalidDocuments(
+      'none of the documents is of type utility_bill; upload the utility bill with POST /v1/Documents (document_type=utility_bill) first'
     );
   }
+}
+
+/**
+ * The seed's error for documents: `400 {code: 400, message: "Invalid documents"}`, word for word.
+ * What exactly is wrong goes in the classic body's optional `details`.
+ */
+function invalidDocuments(problem: string): ApiError {
+  return new ApiError(400, 400, 'Invalid documents', {}, { details: { documents: problem } });
 }
 
 function checkAlreadyPorting(numbers: NewPortIn['numbers'], ctx: ValidationContext): void {

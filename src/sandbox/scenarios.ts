@@ -5,6 +5,8 @@
  * so tests, docs and the demo can share one source of truth.
  */
 
+import { countryOfNumber } from './countries';
+
 /** `number_type` values of the Portability resource. */
 export type NumberType = 'LOCAL' | 'MOBILE' | 'TOLL-FREE' | 'UNKNOWN';
 
@@ -118,31 +120,6 @@ const E164 = /^\+[1-9]\d{1,14}$/;
 // NANP: area code and exchange start with 2-9; area codes with 9 as middle digit and N11 codes are not assigned.
 const NANP = /^\+1([2-9]\d{2})([2-9]\d{2})(\d{4})$/;
 
-// Enough calling codes to name the country of typical foreign test numbers; +1 is handled as the US.
-const CALLING_CODES: ReadonlyArray<[string, string]> = [
-  ['44', 'GB'],
-  ['33', 'FR'],
-  ['49', 'DE'],
-  ['34', 'ES'],
-  ['39', 'IT'],
-  ['31', 'NL'],
-  ['61', 'AU'],
-  ['81', 'JP'],
-  ['52', 'MX'],
-  ['55', 'BR'],
-  ['57', 'CO'],
-  ['91', 'IN'],
-  ['86', 'CN'],
-  ['7', 'RU'],
-];
-
-function countryOf(e164: string): string | null {
-  if (e164.startsWith('+1')) return 'US';
-  const digits = e164.slice(1);
-  for (const [prefix, country] of CALLING_CODES) if (digits.startsWith(prefix)) return country;
-  return null;
-}
-
 function isValidNpa(npa: string): boolean {
   return npa[1] !== '9' && !(npa[1] === '1' && npa[2] === '1');
 }
@@ -184,16 +161,21 @@ export function scenarioFor(phoneNumber: string): Scenario {
   if (!E164.test(phoneNumber)) {
     return { ...notPortable(s, 22102, 'invalid', 'UNKNOWN'), validE164: false, country: null };
   }
-  const country = countryOf(phoneNumber);
+  // The Portability seed answers +18001234567 as toll-free although its exchange (123) is not a
+  // valid NANP exchange: a toll-free number only needs ten digits after +1.
+  if (/^\+1\d{10}$/.test(phoneNumber) && TOLL_FREE_NPAS.includes(phoneNumber.slice(2, 5))) {
+    return notPortable(s, 22133, 'toll-free', 'TOLL-FREE');
+  }
+  const nanp = NANP.exec(phoneNumber);
+  if (phoneNumber.startsWith('+1') && (!nanp || !isValidNpa(nanp[1] as string))) {
+    return { ...notPortable(s, 22102, 'invalid', 'UNKNOWN'), validE164: false, country: null };
+  }
+  // "Country available: United States" (PortIn seed): Canada, the Caribbean and the territories too are refused.
+  const country = countryOfNumber(phoneNumber);
   if (country !== 'US') {
     return { ...notPortable(s, 22130, 'non-us', 'UNKNOWN'), country };
   }
-  const nanp = NANP.exec(phoneNumber);
-  if (!nanp || !isValidNpa(nanp[1] as string)) {
-    return { ...notPortable(s, 22102, 'invalid', 'UNKNOWN'), validE164: false };
-  }
-  const [, npa, exchange, line] = nanp as unknown as [string, string, string, string];
-  if (TOLL_FREE_NPAS.includes(npa)) return notPortable(s, 22133, 'toll-free', 'TOLL-FREE');
+  const [, , exchange, line] = nanp as unknown as [string, string, string, string];
   if (exchange !== '555') return s;
 
   const n = Number(line);

@@ -10,6 +10,7 @@ import { SandboxCore } from './core';
 import type { SandboxOptions, SandboxSettings } from './core';
 import type { FaultInput } from './faults';
 import { parseFaultSpec } from './faults';
+import type { Address } from './model';
 import type { Delivery } from './notifier';
 import type { PortInWire } from './wire';
 import { phoneNumberWire, portInWire } from './wire';
@@ -52,6 +53,8 @@ export interface SandboxHandle {
   /** Resolves when no webhook is queued, in flight, retrying, delayed or held. */
   webhooksIdle(): Promise<void>;
   addFault(spec: FaultInput): string;
+  /** Registers an Address resource; returns its `AD…` SID for `address_sid` and `AddressSid`. */
+  addAddress(address: Omit<Address, 'street_2'> & { street_2?: string | null }): string;
   clearFaults(): void;
   settings(
     patch?: Partial<Omit<SandboxSettings, 'timeline' | 'webhookRetry'>> & {
@@ -324,6 +327,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return core.faults.add(parsed.spec).id;
     },
     clearFaults: () => core.faults.clear(),
+    addAddress: (address) => core.addAddress({ ...address, street_2: address.street_2 ?? null }),
     settings: (patch) => {
       if (patch) {
         const s = core.settings;

@@ -1,4 +1,4 @@
-import type { DocumentRecord, NumberRecord, PortInRecord, WebhookConfiguration } from './model';
+import type { Address, DocumentRecord, NumberRecord, PortInRecord, WebhookConfiguration } from './model';
 
 /**
  * In-memory state of the sandbox with the indexes the hot paths need: O(1) lookups by SID and by
@@ -17,6 +17,8 @@ export class SandboxStore {
   /** `account|phone` of numbers the carrier has rejected once (scenario 015x accepts the next try). */
   readonly rejectedOnce = new Set<string>();
   readonly webhookConfigs = new Map<string, WebhookConfiguration>();
+  /** Address resources (`AD…`) a create may name in `address_sid`, registered through the control API. */
+  readonly addresses = new Map<string, Address>();
   private ticket = 100000;
 
   nextSupportTicketId(): number {
@@ -41,5 +43,6 @@ export class SandboxStore {
     this.ported.clear();
     this.rejectedOnce.clear();
     this.webhookConfigs.clear();
+    this.addresses.clear();
   }
 }

@@ -202,7 +202,8 @@ export function portabilityWire(
     not_portable_reason_code: result.code,
     number_type: s.numberType,
     country: s.country,
-    url: `${o.baseUrl}/v1/Porting/Portability/PhoneNumber/${encodeURIComponent(phoneNumber)}`,
+    // As in the seed's examples: the E.164 `+` stays literal (`…/PhoneNumber/+18001234567`).
+    url: `${o.baseUrl}/v1/Porting/Portability/PhoneNumber/${encodeURIComponent(phoneNumber).replace(/^%2B/, '+')}`,
   };
 }
 

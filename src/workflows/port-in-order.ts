@@ -98,6 +98,8 @@ export const PORT_IN_PATCHES = {
   twilioRefusals: 'portflow-twilio-refusals',
   /** The worker's PORTFLOW_RECONCILE_INTERVAL applies when the order sets none. */
   workerSettings: 'portflow-worker-settings',
+  /** Right after a request is recorded, the order claims the webhooks its inbox kept for the sid. */
+  claimInbox: 'portflow-claim-inbox',
 } as const;
 
 type Features = { [K in keyof typeof PORT_IN_PATCHES]: boolean };
@@ -202,6 +204,7 @@ export class PortInOrderWorkflow {
       resubmitCreateFirst: patched(PORT_IN_PATCHES.resubmitCreateFirst),
       twilioRefusals: patched(PORT_IN_PATCHES.twilioRefusals),
       workerSettings: patched(PORT_IN_PATCHES.workerSettings),
+      claimInbox: patched(PORT_IN_PATCHES.claimInbox),
     };
     this.state = input.resume
       ? resumedState(input.resume)
@@ -474,6 +477,14 @@ export class PortInOrderWorkflow {
     );
     for (const event of created.events) this.apply(event);
     this.legacyPublishPoint();
+    if (this.v.claimInbox) {
+      // Webhooks for this sid that arrived before the order knew it (a lost create response) wait in
+      // its inbox; claiming it has them forwarded here as signals. Retried until it succeeds.
+      await quick.claimPortInInbox({
+        portInRequestSid: created.portInRequestSid,
+        ownerWorkflowId: workflowInfo().workflowId,
+      });
+    }
     return created.portInRequestSid;
   }
 

@@ -370,18 +370,23 @@ type Order = 'forward' | 'same' | 'stale' | { suspect: string };
 
 /**
  * V2's ordering of a webhook: a repeat or an older report as in V1 (a late delivery is normal, not
- * suspect); any other move must be `forward` along the documented transitions.
+ * suspect); any other move must be `forward` along the documented transitions. Twilio's timestamps
+ * have whole seconds, so two changes can share one: a report dated the same second as the current
+ * status, from which the table leads to the current status, is the earlier of the two (stale).
  */
-function documentedOrdering(
-  current: { status: string; lastEventAt: string | null },
-  event: { status: string; occurredAt?: string | null },
-  kind: MoveKind,
+function documentedOrdering<S extends string>(
+  current: { status: S; lastEventAt: string | null },
+  event: { status: S; occurredAt?: string | null },
+  classify: (from: S, to: S) => MoveKind,
   why: (kind: MoveKind) => string
 ): Order {
   const byTime = compareTimes(event.occurredAt, current.lastEventAt);
   if (event.status === current.status) return byTime !== undefined && byTime < 0 ? 'stale' : 'same';
   if (byTime !== undefined && byTime < 0) return 'stale';
-  return kind === 'forward' ? 'forward' : { suspect: why(kind) };
+  const kind = classify(current.status, event.status);
+  if (kind === 'forward') return 'forward';
+  if (byTime === 0 && classify(event.status, current.status) === 'forward') return 'stale';
+  return { suspect: why(kind) };
 }
 
 function moveReason(kind: MoveKind, what: 'request' | 'number', from: string, to: string): string {
@@ -493,7 +498,7 @@ function applyRequestEvent(
   const late = mode.checks && futureDated(event, at, mode.checks);
   if (late) return recordSuspect(state, event, null, late, at);
   const order: Order = mode.checks
-    ? documentedOrdering(request, event, requestMoveKind(request.status, event.status), (kind) =>
+    ? documentedOrdering<PortInRequestStatus>(request, event, requestMoveKind, (kind) =>
         moveReason(kind, 'request', requestStatusLabel[request.status], requestStatusLabel[event.status])
       )
     : ordering(
@@ -613,7 +618,7 @@ function applyNumberEvent(
   }
 
   const order: Order = mode.checks
-    ? documentedOrdering(number, event, numberMoveKind(number.status, event.status), (kind) =>
+    ? documentedOrdering<NumberStatus>(number, event, numberMoveKind, (kind) =>
         moveReason(kind, 'number', numberStatusLabel[number.status], numberStatusLabel[event.status])
       )
     : ordering(
@@ -971,8 +976,17 @@ export function recordRequest(
   );
 }
 
-/** The request's LOA went unsigned for the whole window: Twilio cancels it, and so do we. */
-export function expireRequest(state: PortInState, sid: string, at: string): PortInState {
+/**
+ * The request's LOA went unsigned for the whole window: Twilio cancels it, and so do we. Under
+ * `rules` V2 the expiry is stamped as the operator's (so {@link unconfirmedTerminalRequests} leaves it
+ * out); a later poll still wins if Twilio says otherwise.
+ */
+export function expireRequest(
+  state: PortInState,
+  sid: string,
+  at: string,
+  rules: ReducerRules = REDUCER_RULES_V1
+): PortInState {
   const request = state.requests[sid];
   if (!request || terminalRequestStatuses.has(request.status)) return state;
   return applyEvent(
@@ -986,7 +1000,8 @@ export function expireRequest(state: PortInState, sid: string, at: string): Port
       rawStatus: 'Expired',
       orderCancellationReason: 'LOA not signed within the signature window',
     },
-    at
+    at,
+    rules
   ).state;
 }
 

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
@@ -9,6 +8,7 @@ import type { SandboxHandle, SandboxOptions } from '../../src/sandbox';
 import { PortingClient } from '../../src/twilio/client';
 import type { PortingClientOptions } from '../../src/twilio/client';
 import { createPortflowWorker } from '../../src/worker';
+import { makeTempDir } from './hygiene';
 import { connectTemporal, uniqueTaskQueue, workflowBundle } from './temporal';
 import type { TemporalTestContext } from './temporal';
 
@@ -24,10 +24,13 @@ export const FAST_TIMELINE = {
 };
 
 /** A tiny valid-looking PDF, written once per process: the bill travels as a path, never as bytes. */
+let billFile: string | undefined;
 export function utilityBillPath(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'portflow-bill-'));
-  const file = path.join(dir, 'utility-bill.pdf');
+  if (billFile) return billFile;
+  // Removed when the test process exits (test/helpers/hygiene.ts).
+  const file = path.join(makeTempDir('portflow-bill-'), 'utility-bill.pdf');
   writeFileSync(file, '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+  billFile = file;
   return file;
 }
 

@@ -9,10 +9,11 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEMO_PORTS } from '../../../src/demo/settings';
+import { makeTempDir } from '../../helpers/hygiene';
 import type { DemoPortName } from '../../../src/demo/settings';
 
 export const projectRoot = path.resolve(__dirname, '../../..');
@@ -131,7 +132,8 @@ export async function startDemoProcess(
 ): Promise<DemoProcess> {
   const demoEnv: Record<string, string> = {};
   for (const name of Object.keys(DEMO_PORTS) as DemoPortName[]) demoEnv[DEMO_PORTS[name].env] = '0';
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'portflow-demo-'));
+  // Holds the demo's generated encryption keys: removed when the test process exits.
+  const dataDir = makeTempDir('portflow-demo-');
   const inherited = { ...process.env };
   // The demo must generate its own key file; no key from the developer's shell.
   for (const key of Object.keys(inherited)) {

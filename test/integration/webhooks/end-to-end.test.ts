@@ -3,9 +3,9 @@
  * port-in to completion. The workflow's reconciliation poll is set to an hour (real time), so only
  * the webhooks can move it.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { makeTempDir } from '../../helpers/hygiene';
 import { sandboxPortingClient } from '../../helpers/portflow-env';
 import { startSandbox } from '../../../src/sandbox';
 import type { SandboxHandle } from '../../../src/sandbox';
@@ -113,7 +113,7 @@ describe('sandbox webhooks through the receiver to portInWorkflow', () => {
 });
 
 function utilityBill(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'portflow-webhooks-bill-'));
+  const dir = makeTempDir('portflow-webhooks-bill-');
   const file = path.join(dir, 'utility-bill.pdf');
   writeFileSync(file, '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
   return file;

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 export interface ComposeContext {
   /** Directory of the compose file: build contexts are relative to it. */
   rootDir: string;
-  /** package.json scripts: a portflow service's command must run one of them. */
+  /** package.json scripts (kept for rules that name scripts). */
   packageScripts: Record<string, string>;
   /** `Name=Type` pairs (CLI type names) that must be registered, exactly. */
   searchAttributes: string[];
@@ -124,10 +124,16 @@ function portflowServices(services: Record<string, Service>): Array<[string, Ser
   return Object.entries(services).filter(([, s]) => s.build !== undefined);
 }
 
-function npmScriptOf(service: Service): string | undefined {
+/** `lib/….js` when the command is `["node", "lib/….js"]`: compiled JavaScript, run without npm or tsx. */
+function compiledEntryOf(service: Service): string | undefined {
   const command = service.command;
-  if (Array.isArray(command) && command.length === 3 && command[0] === 'npm' && command[1] === 'run') {
-    return String(command[2]);
+  if (
+    Array.isArray(command) &&
+    command.length === 2 &&
+    command[0] === 'node' &&
+    /^lib\/.+\.js$/.test(String(command[1]))
+  ) {
+    return String(command[1]);
   }
   return undefined;
 }
@@ -210,13 +216,15 @@ export function checkBuildContexts(doc: Doc, ctx: ComposeContext): string[] {
 export function checkCommands(doc: Doc, ctx: ComposeContext): string[] {
   const problems: string[] = [];
   for (const [name, service] of portflowServices(doc.services ?? {})) {
-    const script = npmScriptOf(service);
-    if (!script) {
+    const entry = compiledEntryOf(service);
+    if (!entry) {
       problems.push(
-        `service ${name}: command must be ["npm", "run", "<script>"], got ${JSON.stringify(service.command)}`
+        `service ${name}: command must be ["node", "lib/<entry>.js"] (compiled JavaScript), got ${JSON.stringify(service.command)}`
       );
-    } else if (!(script in ctx.packageScripts)) {
-      problems.push(`service ${name}: runs npm script "${script}", which package.json does not define`);
+    } else if (!existsSync(join(ctx.rootDir, entry.replace(/^lib\//, 'src/').replace(/\.js$/, '.ts')))) {
+      problems.push(
+        `service ${name}: runs ${entry}, but there is no ${entry.replace(/^lib\//, 'src/').replace(/\.js$/, '.ts')} to compile it from`
+      );
     }
   }
   return problems;
@@ -242,9 +250,9 @@ export function checkHealthchecks(doc: Doc): string[] {
 export function checkCodecEndpoint(doc: Doc): string[] {
   const services = doc.services ?? {};
   const ui = Object.entries(services).find(([, s]) => String(s.image ?? '').startsWith('temporalio/ui:'));
-  const codec = Object.entries(services).find(([, s]) => npmScriptOf(s) === 'codec-server');
+  const codec = Object.entries(services).find(([, s]) => compiledEntryOf(s) === 'lib/codec/main.js');
   if (!ui) return ['no Temporal UI service (image temporalio/ui)'];
-  if (!codec) return ['no codec server service (command npm run codec-server)'];
+  if (!codec) return ['no codec server service (command node lib/codec/main.js)'];
   const [uiName, uiService] = ui;
   const [codecName, codecService] = codec;
   const raw = environmentOf(uiService).TEMPORAL_CODEC_ENDPOINT;

@@ -41,13 +41,19 @@ function directlyReadVariables(dir = join(root, 'src')): string[] {
   return found;
 }
 
+/** The Temporal connection's variables, as the installed @temporalio/envconfig reads them. */
+function envconfigVariables(): string[] {
+  const source = readFileSync(require.resolve('@temporalio/envconfig/lib/envconfig-toml.js'), 'utf8');
+  return [...source.matchAll(/envProvider\['(TEMPORAL_[A-Z_]+)'\]/g)].map((m) => m[1] as string);
+}
+
 const searchAttributes = searchAttributeCliArgs().filter((_, i) => i % 2 === 1);
 
 const ctx: ComposeContext = {
   rootDir: root,
   packageScripts: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts,
   searchAttributes,
-  knownVariables: [...configVariables(), ...directlyReadVariables()],
+  knownVariables: [...configVariables(), ...directlyReadVariables(), ...envconfigVariables()],
 };
 const knownSecrets = [SANDBOX_AUTH_TOKEN, SANDBOX_API_KEY_SECRET];
 
@@ -171,14 +177,14 @@ describe('docker-compose.yml', () => {
         /webhooks: build context src has no Dockerfile/,
       ],
       [
-        'an npm script that does not exist',
-        (d) => (d.services.worker.command = ['npm', 'run', 'wrker']),
-        /worker: runs npm script "wrker", which package.json does not define/,
+        'a compiled entry without a source',
+        (d) => (d.services.worker.command = ['node', 'lib/wrker.js']),
+        /worker: runs lib\/wrker.js, but there is no src\/wrker.ts to compile it from/,
       ],
       [
-        'a command that bypasses npm',
-        (d) => (d.services.worker.command = ['node', 'src/worker.ts']),
-        /worker: command must be \["npm", "run", "<script>"\]/,
+        'a command that runs TypeScript through npm and tsx',
+        (d) => (d.services.worker.command = ['npm', 'run', 'worker']),
+        /worker: command must be \["node", "lib\/<entry>.js"\] \(compiled JavaScript\)/,
       ],
       [
         'a long-running service without a healthcheck',

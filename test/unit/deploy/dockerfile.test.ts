@@ -9,7 +9,7 @@ const dockerignore = readFileSync(join(root, '.dockerignore'), 'utf8')
   .filter((l) => l && !l.startsWith('#'));
 const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   scripts: Record<string, string>;
-  devDependencies: Record<string, string>;
+  engines: { node: string };
 };
 
 /** Dockerfile instructions with continuation lines joined. */
@@ -18,51 +18,76 @@ const instructions = dockerfile
   .split('\n')
   .map((l) => l.trim())
   .filter((l) => l && !l.startsWith('#'));
-const withKeyword = (keyword: string) => instructions.filter((l) => l.toUpperCase().startsWith(`${keyword} `));
+
+/** The instructions of each stage, by the stage's name. */
+const stages = new Map<string, string[]>();
+let current: string[] = [];
+for (const line of instructions) {
+  const from = /^FROM\s+\S+\s+AS\s+(\S+)$/i.exec(line);
+  if (from) stages.set(from[1]!, (current = []));
+  current.push(line);
+}
+const inStage = (stage: string, keyword: string) =>
+  (stages.get(stage) ?? []).filter((l) => l.toUpperCase().startsWith(`${keyword} `));
+const copySources = (l: string) =>
+  l
+    .split(/\s+/)
+    .slice(1, -1)
+    .filter((s) => !s.startsWith('--'));
 
 describe('Dockerfile', () => {
-  it('builds on node:20-bookworm-slim', () => {
-    const base = withKeyword('ARG').find((l) => l.includes('NODE_IMAGE='));
-    expect(base).toBe('ARG NODE_IMAGE=node:20-bookworm-slim');
-    expect(withKeyword('FROM')).toEqual(['FROM ${NODE_IMAGE}']);
+  it('builds on a current Node LTS (22) that package.json engines allow', () => {
+    const base = instructions.find((l) => /^ARG NODE_IMAGE=/.test(l));
+    expect(base).toBe('ARG NODE_IMAGE=node:22-bookworm-slim');
+    expect(instructions.filter((l) => /^FROM /.test(l))).toEqual([
+      'FROM ${NODE_IMAGE} AS build',
+      'FROM ${NODE_IMAGE} AS runtime',
+    ]);
+    expect(packageJson.engines.node).toMatch(/^>=\s*(20|22)\./);
   });
 
-  it('skips the Temporal binary download during npm ci', () => {
-    const envIndex = instructions.findIndex((l) => /^ENV .*PORTFLOW_SKIP_TEMPORAL_INSTALL=1/.test(l));
-    const ciIndex = instructions.findIndex((l) => /^RUN .*npm ci\b/.test(l));
-    expect(envIndex).toBeGreaterThanOrEqual(0);
-    expect(ciIndex).toBeGreaterThan(envIndex);
-    expect(readFileSync(join(root, 'scripts/ensure-temporal.ts'), 'utf8')).toContain('PORTFLOW_SKIP_TEMPORAL_INSTALL');
+  it('compiles and pre-bundles the workflow code in the build stage', () => {
+    const runs = inStage('build', 'RUN');
+    expect(runs.some((l) => /npm ci\b/.test(l))).toBe(true);
+    expect(runs.at(-1)).toBe('RUN npm run build');
+    expect(packageJson.scripts.build).toMatch(/tsc -p tsconfig\.build\.json/);
+    expect(packageJson.scripts.build).toMatch(/node lib\/workflow-bundle\.js/);
+    const copied = inStage('build', 'COPY').flatMap(copySources);
+    expect(copied).toEqual(
+      expect.arrayContaining(['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src'])
+    );
   });
 
-  it('keeps the dev dependencies the npm scripts run with (tsx)', () => {
-    expect(packageJson.devDependencies.tsx).toBeDefined();
-    expect(packageJson.scripts.worker).toMatch(/^tsx /);
-    expect(dockerfile).not.toMatch(/--omit[= ]dev|--production|NODE_ENV=production/);
+  it('runs production dependencies and compiled JavaScript only', () => {
+    const runtime = stages.get('runtime') ?? [];
+    expect(inStage('runtime', 'RUN').some((l) => /npm ci .*--omit=dev/.test(l))).toBe(true);
+    expect(inStage('runtime', 'COPY')).toContain('COPY --from=build /app/lib ./lib');
+    // Neither the sources nor tsx reach the runtime image.
+    expect(runtime.filter((l) => /^COPY /.test(l) && !l.includes('--from')).flatMap(copySources)).toEqual([
+      'package.json',
+      'package-lock.json',
+    ]);
+    expect(runtime.join('\n')).not.toMatch(/tsx/);
   });
 
-  it('copies what postinstall needs before npm ci, and only paths that exist', () => {
-    const ciIndex = instructions.findIndex((l) => /^RUN .*npm ci\b/.test(l));
-    const copies = withKeyword('COPY').map((l) => l.split(/\s+/).slice(1, -1));
-    for (const sources of copies) for (const source of sources) expect(existsSync(join(root, source))).toBe(true);
-    const copiedBeforeCi = instructions
-      .slice(0, ciIndex)
-      .filter((l) => l.startsWith('COPY '))
-      .flatMap((l) => l.split(/\s+/).slice(1, -1));
-    expect(copiedBeforeCi).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'scripts', 'src']));
+  it('copies only paths that exist', () => {
+    for (const line of instructions.filter((l) => /^COPY /.test(l) && !l.includes('--from'))) {
+      for (const source of copySources(line)) expect(existsSync(join(root, source))).toBe(true);
+    }
   });
 
   it('runs as a non-root user', () => {
-    const users = withKeyword('USER');
+    const users = inStage('runtime', 'USER');
     expect(users.length).toBeGreaterThan(0);
     expect(users.at(-1)).not.toMatch(/^USER (root|0)(:|$)/);
   });
 
-  it('starts through an npm script that exists', () => {
-    const cmd = withKeyword('CMD').at(-1) ?? '';
-    const [npm, run, script] = JSON.parse(cmd.slice(4)) as string[];
-    expect([npm, run]).toEqual(['npm', 'run']);
-    expect(packageJson.scripts[script as string]).toBeDefined();
+  it('starts the compiled worker, whose source exists', () => {
+    const cmd = inStage('runtime', 'CMD').at(-1) ?? '';
+    const [node, entry] = JSON.parse(cmd.slice(4)) as string[];
+    expect(node).toBe('node');
+    expect(entry).toBe('lib/worker.js');
+    expect(existsSync(join(root, 'src/worker.ts'))).toBe(true);
   });
 });
 
@@ -72,7 +97,7 @@ describe('.dockerignore', () => {
   });
 
   it('does not exclude anything the image copies', () => {
-    const copied = withKeyword('COPY').flatMap((l) => l.split(/\s+/).slice(1, -1));
+    const copied = instructions.filter((l) => /^COPY /.test(l) && !l.includes('--from')).flatMap(copySources);
     for (const source of copied) expect(dockerignore).not.toContain(source);
   });
 });

@@ -77,7 +77,7 @@ describe('sandbox Twilio API', () => {
         not_portable_reason_code: null,
         number_type: 'LOCAL',
         country: 'US',
-        url: `${sandbox.url}/v1/Porting/Portability/PhoneNumber/%2B14155551234`,
+        url: `${sandbox.url}/v1/Porting/Portability/PhoneNumber/+14155551234`,
       });
     });
 
@@ -158,7 +158,15 @@ describe('sandbox Twilio API', () => {
       expect(other).toMatchObject({ status: 403, body: { code: 20003 } });
       const addr = await check('+14155551234', '?AddressSid=XX1');
       expect(addr).toMatchObject({ status: 400, body: { code: 22173 } });
-      expect((await check('+14155551234', `?AddressSid=AD${'a'.repeat(32)}`)).status).toBe(200);
+      expect((await check('+14155551234', `?AddressSid=AD${'a'.repeat(32)}`)).body.code).toBe(22173);
+      const registered = sandbox.addAddress({
+        street: '1 Main St',
+        city: 'Denver',
+        state: 'CO',
+        zip: '80202',
+        country: 'US',
+      });
+      expect((await check('+14155551234', `?AddressSid=${registered}`)).status).toBe(200);
     });
   });
 

@@ -1,10 +1,10 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { locateBinary, TemporalBinaryError } from '../../../src/temporal-server/binaries';
+import { makeTempDir } from '../../helpers/hygiene';
 
 describe('locateBinary', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'portflow-bin-'));
+  const dir = makeTempDir('portflow-bin-');
   const fake = path.join(dir, 'temporal');
   writeFileSync(fake, '#!/bin/sh\necho fake\n');
   chmodSync(fake, 0o755);

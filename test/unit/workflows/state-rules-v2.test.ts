@@ -193,6 +193,20 @@ describe('rules V2: webhooks', () => {
     });
   });
 
+  describe('dated the same second as the current status', () => {
+    it('is the earlier of the two (stale) when the table leads from it to the current status', () => {
+      const canceled = withNumber(portingOrder(), A, { status: N.CANCELED, lastEventAt: tw(5) });
+      expect(v2(canceled, a(N.PORT_REJECTED, 5, { rejectionReasonCode: 22154 })).outcome).toBe('stale');
+      const completed = withNumber(portingOrder(), A, { status: N.COMPLETED, lastEventAt: tw(5) });
+      expect(v2(completed, a(N.PORT_PENDING, 5)).outcome).toBe('stale');
+    });
+
+    it('is suspect when no documented path joins them either way', () => {
+      const canceled = withNumber(portingOrder(), A, { status: N.CANCELED, lastEventAt: tw(5) });
+      expect(v2(canceled, a(N.COMPLETED, 5)).outcome).toBe('suspect');
+    });
+  });
+
   describe('along no documented transition', () => {
     it('is suspect: a rejected number does not complete in the same request', () => {
       const state = withNumber(portingOrder(), A, { status: N.PORT_REJECTED, lastEventAt: tw(3) });
@@ -348,11 +362,15 @@ describe('rules V2: operator markers', () => {
     expect(next.state.timeline).toEqual(v1.state.timeline);
   });
 
-  it('expireRequest still uses the default rules', () => {
+  it("expireRequest uses the default rules unless given V2, which stamps the expiry as the operator's", () => {
     const state = withRequest(portingOrder(), KW1, { status: R.WAITING_FOR_SIGNATURE });
     const expired = expireRequest(state, KW1, NOW);
     expect(expired.requests[KW1]?.status).toBe(R.EXPIRED);
     expect(expired.requests[KW1]).not.toHaveProperty('statusSource');
+    const underV2 = expireRequest(state, KW1, NOW, V2);
+    expect(underV2.requests[KW1]).toMatchObject({ status: R.EXPIRED, statusSource: 'operator' });
+    expect(underV2.numbers[A]).toMatchObject({ status: N.CANCELED, statusSource: 'operator' });
+    expect(unconfirmedTerminalRequests(underV2)).toEqual([]);
   });
 });
 
