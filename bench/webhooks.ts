@@ -229,6 +229,8 @@ async function receiverInProcess(address: string): Promise<ReceiverProcess> {
     authToken: AUTH_TOKEN,
     publicBaseUrl: PUBLIC_BASE_URL,
     inbox: { taskQueue: 'webhooks-bench-no-worker' },
+    // The bench's sinks own the sids; portInWorkflow does in production.
+    ownerWorkflowType: SINK_TYPE,
     logger: silentLogger,
     port: 0,
   });

@@ -113,7 +113,9 @@ export class WebhookMetrics {
     });
     this.lookupsTotal = new Counter({
       name: 'portflow_webhook_lookups_total',
-      help: 'Owner lookups of a KW sid: answered from the cache, found by a visibility query, or not found.',
+      help:
+        'Owner lookups of a KW sid: answered from the cache, by a visibility query already in flight for the sid ' +
+        '(shared), found by a visibility query, or not found.',
       labelNames: ['result'],
       registers,
     });
@@ -176,7 +178,7 @@ export class WebhookMetrics {
     this.temporalErrorsTotal.inc({ operation });
   }
 
-  lookup(result: 'cache' | 'visibility' | 'not-found'): void {
+  lookup(result: 'cache' | 'shared' | 'visibility' | 'not-found'): void {
     this.lookupsTotal.inc({ result });
   }
 

@@ -165,10 +165,12 @@ export class WorkflowRouter {
   /** The owner of `sid`, retrying a miss while the visibility index may still be catching up. */
   private findOwner(sid: string): Promise<Owner> {
     let pending = this.lookups.get(sid);
-    if (!pending) {
-      pending = this.lookupWithRetry(sid).finally(() => this.lookups.delete(sid));
-      this.lookups.set(sid, pending);
+    if (pending) {
+      this.options.metrics.lookup('shared');
+      return pending;
     }
+    pending = this.lookupWithRetry(sid).finally(() => this.lookups.delete(sid));
+    this.lookups.set(sid, pending);
     return pending;
   }
 

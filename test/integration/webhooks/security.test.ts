@@ -248,9 +248,10 @@ describe('webhook receiver on the dev server', () => {
       const results = await Promise.all(burst.map(post));
       expect(results.every((r) => r.json?.status === 'routed')).toBe(true);
       const after = await lookupCounts();
-      // One query: deliveries that arrive while it runs share it, later ones (a loaded machine spreads
-      // the burst) are answered from the cache it filled.
+      // One query: each other delivery either waited for it (shared) or, arriving after it answered (a
+      // loaded machine spreads the burst), was answered from the cache it filled.
       expect(after.visibility - before.visibility).toBe(1);
+      expect(after.shared - before.shared + (after.cache - before.cache)).toBe(99);
       expect(await eventsOf(sink, 100)).toHaveLength(100);
       // The next event is answered from the cache.
       await post(deliver(requestEvent(sid, 'PortInCompleted')));
@@ -285,11 +286,11 @@ describe('webhook receiver on the dev server', () => {
       expect(await res.json()).toEqual({ status: 'ready' });
     });
 
-    async function lookupCounts(): Promise<{ visibility: number; cache: number }> {
+    async function lookupCounts(): Promise<{ visibility: number; cache: number; shared: number }> {
       const text = await receiver.metrics.render();
       const read = (result: string) =>
         Number(new RegExp(`portflow_webhook_lookups_total\\{result="${result}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
-      return { visibility: read('visibility'), cache: read('cache') };
+      return { visibility: read('visibility'), cache: read('cache'), shared: read('shared') };
     }
   });
 
