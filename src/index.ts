@@ -8,16 +8,21 @@
 export {
   cancelPhoneNumbers,
   cancelPortIn,
+  DEFAULT_UPDATE_WAIT_MS,
   getPortInStatus,
   listPortIns,
   portInHandle,
   resubmitRejected,
   startPortIn,
+  updateRefusal,
+  UpdateStillRunningError,
   waitForPortIn,
   workflowListUiUrl,
   workflowUiUrl,
 } from './starter';
-export type { PortInListEntry, StartedPortIn, StartPortInOptions } from './starter';
+export type { PortInListEntry, StartedPortIn, StartPortInOptions, UpdateRefusal, UpdateWaitOptions } from './starter';
+export { DEFAULT_ORPHANS_LIMIT, listOrphans } from './orphans';
+export type { Orphan } from './orphans';
 
 // The order: its schema (zod) and type, and the validation startPortIn runs.
 export { addressSchema, losingCarrierSchema, orderIdSchema, portInOrderSchema, utilityBillSchema } from './order';
@@ -36,6 +41,9 @@ export {
   resubmitRejectedUpdate,
 } from './workflows/messages';
 export type * from './workflows/messages';
+// Why an order failed, why an update was refused, why an order needs attention: the `type` strings.
+export { AttentionReason, PortInFailureType, UpdateRefusalType } from './workflows/failures';
+export type { OrderFailure } from './workflows/failures';
 export type { portInWorkflow } from './workflows/port-in-workflow';
 export {
   PortInCustomer,
