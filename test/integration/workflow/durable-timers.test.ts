@@ -40,7 +40,8 @@ function timeSkippingSuite(
         connection: ts.env.nativeConnection,
         taskQueue,
         workflowBundle: workflowBundle(),
-        activities: createActivities({ client: porting }),
+        // The claim of each request's webhook inbox signals through this environment's own client.
+        activities: createActivities({ client: porting, temporal: ts.env.client, inbox: { taskQueue } }),
       });
       running = worker.run();
     });

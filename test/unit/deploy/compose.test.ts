@@ -35,7 +35,8 @@ function directlyReadVariables(dir = join(root, 'src')): string[] {
       for (const m of text.matchAll(/process\.env(?:\.([A-Z][A-Z0-9_]+)|\[['"]([A-Z][A-Z0-9_]+)['"]\])/g)) {
         found.push((m[1] ?? m[2]) as string);
       }
-      for (const m of text.matchAll(/^\s+([A-Z][A-Z0-9_]+): z\./gm)) found.push(m[1] as string);
+      // `KEY: z.string()…`, or `KEY: z` with the chain on the next lines (prettier's layout).
+      for (const m of text.matchAll(/^\s+([A-Z][A-Z0-9_]+): z(?:\.|$)/gm)) found.push(m[1] as string);
     }
   }
   return found;
