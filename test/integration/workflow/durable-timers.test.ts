@@ -40,7 +40,7 @@ function timeSkippingSuite(
         connection: ts.env.nativeConnection,
         taskQueue,
         workflowBundle: workflowBundle(),
-        activities: createActivities({ client: porting }),
+        activities: createActivities({ client: porting, temporal: ts.env.client }),
       });
       running = worker.run();
     });
