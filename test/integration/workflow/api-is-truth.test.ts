@@ -142,6 +142,66 @@ describe('the order workflow under reducer rules V2 (the API is the truth)', () 
     expect(workflowSays(out.view, out.sid)).toEqual(await twilioSays(out.sid));
   });
 
+  it('keeps a webhook received while a poll is in flight: applied again after the older snapshot', async () => {
+    const phoneNumber = '+14155551023';
+    const worker = await env.newWorker();
+    const out = await worker.runUntil(async () => {
+      const { order, sid } = await startSubmittedOrder(phoneNumber);
+      const handle = portInHandle(env.client, order.orderId);
+      // The next fetch of this request waits 4 s at Twilio: the poll is in flight meanwhile.
+      const faultId = env.sandbox.addFault({
+        kind: 'http',
+        method: 'GET',
+        pathPattern: `/v1/Porting/PortIn/${sid}$`,
+        fault: 'slow',
+        delayMs: 4000,
+        times: 1,
+      });
+      // A suspect webhook starts that poll at once.
+      await handle.signal(
+        portingEventSignal,
+        numberEvent(sid, phoneNumber, {
+          source: 'webhook',
+          eventName: 'PortInPhoneNumberCompleted',
+          status: 'completed',
+          rawStatus: 'Completed',
+          occurredAt: new Date(Date.now() + 24 * HOUR).toISOString(),
+        })
+      );
+      await eventually(
+        async () => {
+          const faults = (await (await fetch(`${env.sandbox.url}/_sandbox/faults`)).json()) as {
+            faults: { id: string }[];
+          };
+          return faults.faults.some((f) => f.id === faultId) ? undefined : true;
+        },
+        { what: 'the poll to reach the sandbox', intervalMs: 50 }
+      );
+      // While it waits: the carrier's acceptance, newer than the snapshot the poll will bring.
+      await handle.signal(
+        portingEventSignal,
+        numberEvent(sid, phoneNumber, {
+          source: 'webhook',
+          eventName: 'PortInPhoneNumberPending',
+          status: 'port_pending',
+          rawStatus: 'Port Pending',
+          occurredAt: new Date().toISOString(),
+        })
+      );
+      return eventually(
+        async () => {
+          const v = await getPortInStatus(env.client, order.orderId);
+          // The snapshot (Submitted) replaced it, then the kept webhook advanced it again.
+          const replaced = v.timeline.some((t) => t.kind === 'number-status' && /was Port Pending/.test(t.message));
+          return replaced && v.numbers[0]!.status === 'port_pending' ? { order, view: v } : undefined;
+        },
+        { what: 'the poll to end and the kept webhook to be applied again' }
+      );
+    });
+    expect(out.view.phase).toBe('porting');
+    await portInHandle(env.client, out.order.orderId).terminate('test over');
+  });
+
   it('does not end an order on a fake Canceled webhook: the confirming reconcile reopens the number', async () => {
     const phoneNumber = '+14155551022';
     const worker = await env.newWorker();
