@@ -80,6 +80,11 @@ export const utilityBillSchema = z.union(
 export const orderOptionsSchema = strictObject({
   /** How often the workflow re-fetches its requests from Twilio (webhooks are hints, the API is the truth). */
   reconcileInterval: durationText.optional(),
+  /**
+   * How far past the workflow's clock a webhook may be dated before it is suspect (default 5 minutes).
+   * Only for a carrier clock that runs ahead on purpose, as the demo's accelerated sandbox does.
+   */
+  maxWebhookClockSkew: durationText.optional(),
   /** Twilio auto-cancels an LOA unsigned for this long. */
   loaExpiry: durationText.optional(),
   /** Policy: cancel numbers still rejected after this long (off when absent). */

@@ -74,7 +74,13 @@ function dateAfter(now: Date, days: number): string {
 }
 
 /** The demo order, valid against the sandbox's clock `now`. */
-export function buildDemoOrder(input: { orderId: string; now: Date; utilityBillPath: string }): PortInOrder {
+export function buildDemoOrder(input: {
+  orderId: string;
+  now: Date;
+  utilityBillPath: string;
+  /** How far the accelerated sandbox clock can run ahead of real time during the scenario. */
+  maxClockLeadMs: number;
+}): PortInOrder {
   return {
     orderId: input.orderId,
     customerRef: DEMO_CUSTOMER_REF,
@@ -90,7 +96,12 @@ export function buildDemoOrder(input: { orderId: string; now: Date; utilityBillP
     notificationEmails: ['porting-ops@example.com'],
     utilityBill: { path: input.utilityBillPath, friendlyName: 'Demo Bakery utility bill', mimeType: 'application/pdf' },
     // Webhooks drive the order; the poll only covers a lost one. Seconds here, hours in production.
-    options: { reconcileInterval: '5s' },
+    // The sandbox's clock runs ahead of the workflow's on purpose, so its webhooks are dated in the
+    // future: without a skew as large as that lead, the workflow (rules V2) would find every one suspect.
+    options: {
+      reconcileInterval: '5s',
+      maxWebhookClockSkew: `${Math.ceil(input.maxClockLeadMs / 86_400_000) + 1} days`,
+    },
   };
 }
 
@@ -163,6 +174,7 @@ export async function runDemoScenario(ctx: ScenarioContext): Promise<ScenarioOut
     orderId: demoOrderId(),
     now: sandbox.clock.now(),
     utilityBillPath: ctx.utilityBillPath,
+    maxClockLeadMs: ctx.clockScale * ctx.timeoutMs,
   });
   const workflowId = portInWorkflowId(order.orderId);
 

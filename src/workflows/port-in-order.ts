@@ -64,6 +64,8 @@ import { orderResult, outcomeOf, searchAttributeValues, statusView } from './sta
 import {
   activeNumbers,
   allNumbersSettled,
+  REDUCER_RULES_V1,
+  REDUCER_RULES_V2,
   applyEvent,
   cancelCutoffOf,
   expireRequest,
@@ -71,6 +73,7 @@ import {
   initialState,
   isNumberTerminal,
   loaExpiryOf,
+  markLoaExpired,
   note,
   recordPortability,
   recordRequest,
@@ -78,8 +81,9 @@ import {
   resumedState,
   setPhase,
   terminalRequestStatuses,
+  unconfirmedTerminalRequests,
 } from './state';
-import type { NumberState, PortInState } from './state';
+import type { NumberState, PortInState, ReducerRules } from './state';
 import { assertCancelable, resolveNumbers, resolveRejected, validateCancelPortIn } from './validators';
 
 export const MAX_NUMBERS_PER_REQUEST = 1000;
@@ -100,6 +104,12 @@ export const PORT_IN_PATCHES = {
   workerSettings: 'portflow-worker-settings',
   /** Right after a request is recorded, the order claims the webhooks its inbox kept for the sid. */
   claimInbox: 'portflow-claim-inbox',
+  /**
+   * Reducer rules V2 (the API is the truth): signalled events are webhooks, a suspect one is answered
+   * by an immediate reconcile, webhooks received during a poll are re-applied after it, terminal
+   * statuses only a webhook reported are confirmed before the order ends, and an LOA expiry fires once.
+   */
+  apiIsTruth: 'portflow-api-is-truth',
 } as const;
 
 type Features = { [K in keyof typeof PORT_IN_PATCHES]: boolean };
@@ -181,6 +191,11 @@ export class PortInOrderWorkflow {
   private readonly loaExpiryMs: number;
   private readonly autoCancelMs: number | null;
   private readonly v: Features;
+  private readonly rules: ReducerRules;
+  /** V2: a suspect webhook arrived; the next wake reconciles (once, however many arrived). */
+  private reconcileSoon = false;
+  /** V2: while a poll's fetch is in flight, the webhooks applied meanwhile (re-applied after the poll). */
+  private duringFetch: PortingEvent[] | null = null;
   private state: PortInState;
   private signalsThisRun = 0;
   private dirty = false;
@@ -205,7 +220,14 @@ export class PortInOrderWorkflow {
       twilioRefusals: patched(PORT_IN_PATCHES.twilioRefusals),
       workerSettings: patched(PORT_IN_PATCHES.workerSettings),
       claimInbox: patched(PORT_IN_PATCHES.claimInbox),
+      apiIsTruth: patched(PORT_IN_PATCHES.apiIsTruth),
     };
+    const skew = this.order.options?.maxWebhookClockSkew;
+    this.rules = !this.v.apiIsTruth
+      ? REDUCER_RULES_V1
+      : skew
+        ? { ...REDUCER_RULES_V2, maxClockSkewMs: parseDuration(skew) }
+        : REDUCER_RULES_V2;
     this.state = input.resume
       ? resumedState(input.resume)
       : initialState({
@@ -254,10 +276,25 @@ export class PortInOrderWorkflow {
   }
 
   private apply(event: PortingEvent) {
-    const result = applyEvent(this.state, event, iso(now()));
+    const result = applyEvent(this.state, event, iso(now()), this.rules);
     this.update(result.state);
     if (result.outcome === 'applied' || result.outcome === 'unknown-status') this.dirty = true;
+    if (result.outcome === 'suspect') {
+      this.reconcileSoon = true;
+      this.dirty = true;
+    }
     return result.outcome;
+  }
+
+  /** A signalled event. Under V2 it is a webhook whatever it says: its sender controls `source`, and V2 trusts 'poll'. */
+  private applySignalled(event: PortingEvent): void {
+    if (!this.v.apiIsTruth) {
+      this.apply(event);
+      return;
+    }
+    const webhook: PortingEvent = { ...event, source: 'webhook' };
+    // A poll in flight would overwrite what this applies with its older snapshot: kept, applied again after it.
+    if (this.apply(webhook) === 'applied' && this.duringFetch) this.duringFetch.push(webhook);
   }
 
   private noteTimeline(kind: string, message: string, extra: { requestSid?: string; phoneNumber?: string } = {}) {
@@ -269,7 +306,7 @@ export class PortInOrderWorkflow {
   private registerHandlers(): void {
     setHandler(portingEventSignal, (event) => {
       this.signalsThisRun++;
-      this.apply(event);
+      this.applySignalled(event);
     });
 
     setHandler(portInStatusQuery, () =>
@@ -625,6 +662,53 @@ export class PortInOrderWorkflow {
     }
 
     // ----- steps 4–9: follow the carrier until every number has ended ----------------------------
+    await this.followPort();
+
+    if (this.state.phase === 'porting') {
+      this.update(setPhase(this.state, finalPhase(this.state), iso(now()), `Order ${finalPhase(this.state)}`));
+    }
+    this.legacyPublishPoint();
+    await condition(allHandlersFinished);
+    return this.result();
+  }
+
+  /**
+   * Steps 4–9: wakes on events, reconcile and expiry times until every number has ended. Under V2 an
+   * ending is confirmed with Twilio first: a poll that reopens a number sends the order back to waiting.
+   */
+  private async followPort(): Promise<void> {
+    for (;;) {
+      await this.waitUntilSettled();
+      if (!this.v.apiIsTruth || this.state.phase !== 'porting') return;
+      await this.confirmTerminalStatuses();
+      if (this.state.phase !== 'porting' || allNumbersSettled(this.state)) return;
+    }
+  }
+
+  /**
+   * Polls once each request whose terminal status (or a number's) only a webhook reported. A request
+   * the poll leaves unconfirmed (a number its snapshot omits) does not hold the order: one poll each.
+   */
+  private async confirmTerminalStatuses(): Promise<void> {
+    let sids = unconfirmedTerminalRequests(this.state);
+    while (sids.length > 0) {
+      const pending = sids;
+      const answered = await this.lock.run(async () => {
+        for (const sid of pending) {
+          if (!(await this.pollRequest(sid, 'confirmation before the order ends'))) return false;
+        }
+        return true;
+      });
+      if (answered) return;
+      // Parked (Twilio did not answer): try again on the attention backoff.
+      this.dirty = false;
+      await condition(() => this.dirty, Math.max(1, this.nextReconcileAt - now()));
+      sids = unconfirmedTerminalRequests(this.state);
+    }
+  }
+
+  private async waitUntilSettled(): Promise<void> {
+    const order = this.order;
     while (this.state.phase === 'porting' && !allNumbersSettled(this.state)) {
       if (this.shouldContinueAsNew()) {
         await condition(allHandlersFinished);
@@ -642,19 +726,12 @@ export class PortInOrderWorkflow {
         Math.max(1, wakeAt - now())
       );
       await this.lock.run(async () => {
-        if (now() >= this.nextReconcileAt) await this.reconcile();
+        if (now() >= this.nextReconcileAt || this.reconcileSoon) await this.reconcile();
         await this.expireUnsignedRequests();
         await this.applyAutoCancelPolicy();
       });
       this.legacyPublishPoint();
     }
-
-    if (this.state.phase === 'porting') {
-      this.update(setPhase(this.state, finalPhase(this.state), iso(now()), `Order ${finalPhase(this.state)}`));
-    }
-    this.legacyPublishPoint();
-    await condition(allHandlersFinished);
-    return this.result();
   }
 
   private result(): PortInResult {
@@ -795,8 +872,35 @@ export class PortInOrderWorkflow {
     this.dirty = true;
   }
 
+  /**
+   * Fetches one request and applies Twilio's answer; false when Twilio did not answer (parked). Under
+   * V2 the snapshot replaces what webhooks said, so the webhooks applied while it was in flight are
+   * applied again after it: a newer one advances the state again, an older one is stale.
+   */
+  private async pollRequest(sid: string, operation: string): Promise<boolean> {
+    if (!this.v.apiIsTruth) {
+      const events = await this.fetchRequest(sid, operation);
+      if (events == null) return false;
+      for (const event of events) this.apply(event);
+      return true;
+    }
+    const meanwhile: PortingEvent[] = [];
+    this.duringFetch = meanwhile;
+    let events: PortingEvent[] | null;
+    try {
+      events = await this.fetchRequest(sid, operation);
+    } finally {
+      this.duringFetch = null;
+    }
+    if (events == null) return false;
+    for (const event of events) this.apply(event);
+    for (const event of meanwhile) if (event.portInRequestSid === sid) this.apply(event);
+    return true;
+  }
+
   private async reconcile(): Promise<void> {
     this.nextReconcileAt = now() + this.reconcileMs;
+    this.reconcileSoon = false;
     for (const r of Object.values(this.state.requests)) {
       if (
         terminalRequestStatuses.has(r.status) &&
@@ -805,9 +909,7 @@ export class PortInOrderWorkflow {
         )
       )
         continue;
-      const events = await this.fetchRequest(r.sid, 'reconcile');
-      if (events == null) return;
-      for (const event of events) this.apply(event);
+      if (!(await this.pollRequest(r.sid, 'reconcile'))) return;
     }
   }
 
@@ -816,11 +918,10 @@ export class PortInOrderWorkflow {
       const expiry = loaExpiryOf(r, this.loaExpiryMs);
       if (expiry == null || now() < expiry) continue;
       // The signature may have arrived without a webhook: ask Twilio before giving up on it.
-      const events = await this.fetchRequest(r.sid, 'LOA expiry check');
-      if (events == null) return;
-      for (const event of events) this.apply(event);
+      if (!(await this.pollRequest(r.sid, 'LOA expiry check'))) return;
       if (this.state.requests[r.sid]?.status === PortInRequestStatus.WAITING_FOR_SIGNATURE) {
-        this.update(expireRequest(this.state, r.sid, iso(now())));
+        this.update(expireRequest(this.state, r.sid, iso(now()), this.rules));
+        if (this.v.apiIsTruth) this.update(markLoaExpired(this.state, r.sid, iso(now())));
         this.noteTimeline(
           'loa-expired',
           `LOA not signed within ${this.opts.loaExpiry}: the request expired (Twilio cancels it)`,

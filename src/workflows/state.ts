@@ -65,6 +65,11 @@ export interface RequestState {
   lastEventAt: string | null;
   /** Who reported the current status (rules V2 set it; absent in V1 states): see {@link StatusSource}. */
   statusSource?: StatusSource | null;
+  /**
+   * Workflow time the workflow expired the request by its own LOA timer (set under rules V2 only).
+   * A later poll may put it back to Waiting for Signature; the expiry does not fire a second time.
+   */
+  loaExpiredAt?: string | null;
 }
 
 export type OrderPhase =
@@ -1005,6 +1010,16 @@ export function expireRequest(
   ).state;
 }
 
+/**
+ * Remembers that the workflow expired `sid` by its own timer ({@link loaExpiryOf} then gives no
+ * expiry for it again, whatever a later poll says): one expiry decision per request.
+ */
+export function markLoaExpired(state: PortInState, sid: string, at: string): PortInState {
+  const request = state.requests[sid];
+  if (!request || request.loaExpiredAt) return state;
+  return { ...state, requests: { ...state.requests, [sid]: { ...request, loaExpiredAt: at } } };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Derived views.
 
@@ -1095,6 +1110,7 @@ export function orderCancelCutoff(state: PortInState): number | null {
 }
 
 export function loaExpiryOf(request: RequestState, loaExpiryMs: number): number | null {
+  if (request.loaExpiredAt) return null;
   if (request.status !== PortInRequestStatus.WAITING_FOR_SIGNATURE || !request.waitingForSignatureSince) return null;
   return Date.parse(request.waitingForSignatureSince) + loaExpiryMs;
 }

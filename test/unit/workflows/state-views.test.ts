@@ -6,13 +6,16 @@
 import { PhoneNumberStatus, PortInRequestStatus } from '../../../src/twilio/porting-event';
 import {
   CANCEL_CUTOFF_MS,
+  REDUCER_RULES_V2,
   activeNumbers,
+  applyEvent,
   allNumbersSettled,
   cancelCutoffOf,
   expireRequest,
   finalPhase,
   initialState,
   loaExpiryOf,
+  markLoaExpired,
   orderCancelCutoff,
   orderStatus,
   pendingCount,
@@ -216,6 +219,25 @@ describe('loaExpiryOf', () => {
   it.each([R.IN_REVIEW, R.IN_PROGRESS, R.CANCELED, R.EXPIRED, R.COMPLETED])('is null once the request is %s', (s) => {
     const waiting = apply(portingOrder(), requestEvent(KW1, R.WAITING_FOR_SIGNATURE), wf(0)).state;
     expect(loaExpiryOf({ ...waiting.requests[KW1]!, status: s }, THIRTY_DAYS)).toBeNull();
+  });
+
+  it('fires once: a request the workflow expired, that a poll puts back to Waiting for Signature, has none', () => {
+    const waiting = apply(portingOrder(), requestEvent(KW1, R.WAITING_FOR_SIGNATURE), wf(0)).state;
+    const expired = markLoaExpired(expireRequest(waiting, KW1, wf(0), REDUCER_RULES_V2), KW1, wf(0));
+    expect(expired.requests[KW1]).toMatchObject({ status: R.EXPIRED, loaExpiredAt: wf(0) });
+    // Twilio has not canceled it: the poll wins, and the request is waiting again, since long past the window.
+    const polled = applyEvent(
+      expired,
+      { ...requestEvent(KW1, R.WAITING_FOR_SIGNATURE), source: 'poll', eventName: null },
+      wf(0),
+      REDUCER_RULES_V2
+    ).state;
+    expect(polled.requests[KW1]).toMatchObject({ status: R.WAITING_FOR_SIGNATURE, loaExpiredAt: wf(0) });
+    expect(loaExpiryOf(polled.requests[KW1]!, THIRTY_DAYS)).toBeNull();
+    // Marking twice keeps the first decision.
+    expect(markLoaExpired(polled, KW1, wf(1))).toBe(polled);
+    // Without the mark (V1, which never sets it) the expiry is as before.
+    expect(loaExpiryOf({ ...polled.requests[KW1]!, loaExpiredAt: undefined }, THIRTY_DAYS)).not.toBeNull();
   });
 
   it('is null when the start of the window is unknown', () => {
