@@ -76,8 +76,10 @@ export interface ResubmitRejectedResult {
   canceledInRequests: string[];
 }
 /**
- * Update: cancel the rejected numbers and create a new request for them with corrected
- * losing-carrier data, linked to the order. Rejected by its validator when no given number is rejected.
+ * Update: file a new request for the rejected numbers with corrected losing-carrier data, linked to
+ * the order, then cancel them in the requests that rejected them (orders started before the patch
+ * `portflow-resubmit-create-first` cancel first). When the new request is refused, every number stays
+ * where it was. Rejected by its validator when no given number is rejected.
  */
 export const resubmitRejectedUpdate = defineUpdate<ResubmitRejectedResult, [ResubmitRejectedInput]>('resubmitRejected');
 
