@@ -46,6 +46,7 @@ import type { LoadBalancer } from './load-balancer';
 import { findSecrets } from './pii-scan';
 import { httpOk, restartable } from './restartable';
 import type { Restartable } from './restartable';
+import { prng } from '../helpers/prng';
 
 const DAY = 86_400_000;
 const SEED = Number(process.env.PORTFLOW_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -53,18 +54,7 @@ const ORDERS = 8;
 /** Orders arrive this far apart, so that they span the whole kill sequence. */
 const ARRIVAL_MS = 4000;
 
-/** Seeded, so a failing run can be replayed (mulberry32). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = seededRandom(SEED);
+const random = prng(SEED);
 const between = (lo: number, hi: number) => Math.round(lo + random() * (hi - lo));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

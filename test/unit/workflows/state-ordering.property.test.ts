@@ -7,22 +7,11 @@ import { PhoneNumberStatus, PortInRequestStatus } from '../../../src/twilio/port
 import type { PortingEvent } from '../../../src/twilio/porting-event';
 import type { PortInState } from '../../../src/workflows/state';
 import { A, AT, B, KW1, PU_A, PU_B, applyAll, numberEvent, portingOrder, requestEvent, tw } from './fixtures';
+import { prng } from '../../helpers/prng';
 
 const N = PhoneNumberStatus;
 const R = PortInRequestStatus;
 const ITERATIONS = 200;
-
-/** mulberry32: a tiny seeded PRNG, so a failure reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every event once or more (up to three times), in a random order. */
 function shuffledWithDuplicates<T>(events: T[], random: () => number): T[] {

@@ -35,6 +35,7 @@ import {
   withRequest,
   withoutCounters,
 } from './fixtures';
+import { prng } from '../../helpers/prng';
 
 const N = PhoneNumberStatus;
 const R = PortInRequestStatus;
@@ -278,18 +279,6 @@ describe('rules V2: webhooks', () => {
 });
 
 describe('rules V2: honest webhooks', () => {
-  /** mulberry32, as in the ordering property test. */
-  function prng(seed: number): () => number {
-    let x = seed >>> 0;
-    return () => {
-      x = (x + 0x6d2b79f5) >>> 0;
-      let t = x;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   // The sandbox's lifecycles, every event timestamped by Twilio: late or repeated, never suspect.
   const lifecycles: Array<[string, PortingEvent[]]> = [
     [

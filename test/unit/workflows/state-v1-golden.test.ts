@@ -15,22 +15,11 @@ import type { PortingEvent } from '../../../src/twilio/porting-event';
 import { REDUCER_RULES_V1, applyEvent, recordRequest } from '../../../src/workflows/state';
 import type { PortInState } from '../../../src/workflows/state';
 import { A, B, C, KW1, KW2, KW3, KW_UNKNOWN, PU_A, PU_B, PU_C, portingOrder, tw, wf } from './fixtures';
+import { prng } from '../../helpers/prng';
 
 const GOLDEN = join(__dirname, 'golden', 'v1-golden.json');
 const CASES = 500;
 const EVENTS_PER_CASE = 30;
-
-/** mulberry32, as in the other property tests. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pick = <T>(random: () => number, items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const numberStatuses = Object.values(PhoneNumberStatus);

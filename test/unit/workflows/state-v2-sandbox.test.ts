@@ -21,20 +21,9 @@ import {
 import type { ApplyOutcome, PortInState } from '../../../src/workflows/state';
 import { DAY, HOUR, apiFor, createBody, startReceiver, uploadBill } from '../sandbox/helpers';
 import type { Api, Receiver } from '../sandbox/helpers';
+import { prng } from '../../helpers/prng';
 
 const START = new Date('2025-03-03T12:00:00Z');
-
-/** mulberry32, as in the property tests. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('rules V2 on the sandbox lifecycles', () => {
   let sandbox: SandboxHandle;
