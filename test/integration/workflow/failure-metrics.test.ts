@@ -7,22 +7,9 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { METRIC_NAMES } from '../../../src/workflows/metrics';
 import { eventually } from '../../helpers/portflow-env';
+import { promSample as sample } from '../../helpers/prometheus';
 
 const root = path.resolve(__dirname, '../../..');
-
-/** The sum of the samples of `name` whose labels include every one of `labels` (one series per task queue). */
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  let sum: number | undefined;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const close = line.lastIndexOf('}');
-    const body = line.slice(name.length + 1, close);
-    const have = Object.fromEntries([...body.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v))
-      sum = (sum ?? 0) + Number(line.slice(close + 1).trim());
-  }
-  return sum;
-}
 
 describe('the failed-orders metric (Prometheus, own process)', () => {
   let child: ChildProcess | undefined;
