@@ -33,7 +33,15 @@ import {
 import { PhoneNumberStatus, PortInRequestStatus } from '../twilio/porting-event';
 import type { PortingEvent } from '../twilio/porting-event';
 import type { CreatePortInRequest } from '../twilio/schemas/port-in';
-import { creation, operatorActions, portability, quick, reconciliation, workerSettings } from './activity-options';
+import {
+  creation,
+  creationWithAttempts,
+  operatorActions,
+  portability,
+  quick,
+  reconciliation,
+  workerSettings,
+} from './activity-options';
 import { parseDuration } from './duration';
 import {
   AttentionReason,
@@ -110,6 +118,8 @@ export const PORT_IN_PATCHES = {
    * statuses only a webhook reported are confirmed before the order ends, and an LOA expiry fires once.
    */
   apiIsTruth: 'portflow-api-is-truth',
+  /** `options.createAttempts` bounds the attempts at creating a request (before: always 20). */
+  createAttempts: 'portflow-create-attempts',
 } as const;
 
 type Features = { [K in keyof typeof PORT_IN_PATCHES]: boolean };
@@ -221,6 +231,7 @@ export class PortInOrderWorkflow {
       workerSettings: patched(PORT_IN_PATCHES.workerSettings),
       claimInbox: patched(PORT_IN_PATCHES.claimInbox),
       apiIsTruth: patched(PORT_IN_PATCHES.apiIsTruth),
+      createAttempts: patched(PORT_IN_PATCHES.createAttempts),
     };
     const skew = this.order.options?.maxWebhookClockSkew;
     this.rules = !this.v.apiIsTruth
@@ -647,8 +658,10 @@ export class PortInOrderWorkflow {
     // ----- step 3: the request(s), exactly once -------------------------------------------------
     if (this.state.phase === 'creating_requests') {
       const portable = order.phoneNumbers.filter((n) => this.state.numbers[n.phoneNumber]?.status === 'checking');
+      const attempts = this.v.createAttempts ? order.options?.createAttempts : undefined;
+      const stub = attempts ? creationWithAttempts(attempts) : creation;
       for (let i = 0; i < portable.length; i += MAX_NUMBERS_PER_REQUEST) {
-        await this.createRequest(portable.slice(i, i + MAX_NUMBERS_PER_REQUEST), {}, [], verdicts, creation);
+        await this.createRequest(portable.slice(i, i + MAX_NUMBERS_PER_REQUEST), {}, [], verdicts, stub);
       }
       this.update(
         setPhase(

@@ -25,7 +25,7 @@ describe('the failed-orders metric (Prometheus, own process)', () => {
     }
   });
 
-  it('counts one failed order per cause: missing PIN, unreadable bill, create refused, credentials refused', async () => {
+  it('counts one failed order per cause: missing PIN, unreadable bill, create refused, credentials refused, attempts exhausted', async () => {
     child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'failure-metrics-worker.ts')], {
       cwd: root,
       env: { ...process.env, PORTFLOW_METRICS_HOST: '127.0.0.1', PORTFLOW_LOG_LEVEL: 'ERROR' },
@@ -48,13 +48,14 @@ describe('the failed-orders metric (Prometheus, own process)', () => {
       { cause: 'bill-unreadable', type: 'UtilityBillUnreadable' },
       { cause: 'create-refused', type: 'TwilioRefused' },
       { cause: 'credentials-refused', type: 'TwilioRefused' },
+      { cause: 'attempts-exhausted', type: 'AttemptsExhausted' },
     ]);
     const text = await eventually(
       async () => {
         const body = await (await fetch(ready.metricsUrl)).text();
-        return sample(body, METRIC_NAMES.orders, { outcome: 'failed' }) === 4 ? body : undefined;
+        return sample(body, METRIC_NAMES.orders, { outcome: 'failed' }) === 5 ? body : undefined;
       },
-      { timeoutMs: 20_000, what: `${METRIC_NAMES.orders}{outcome="failed"} = 4 on ${ready.metricsUrl}` }
+      { timeoutMs: 20_000, what: `${METRIC_NAMES.orders}{outcome="failed"} = 5 on ${ready.metricsUrl}` }
     );
     expect(sample(text, METRIC_NAMES.orders, { outcome: 'completed' })).toBeUndefined();
   });
