@@ -1,7 +1,6 @@
 import { request } from 'node:http';
-import { startSandbox } from '../../../src/sandbox';
 import type { SandboxHandle } from '../../../src/sandbox';
-import { apiFor, createBody, dateAfter, uploadBill } from './helpers';
+import { apiFor, createBody, dateAfter, uploadBill, startSandbox } from './helpers';
 import type { Api } from './helpers';
 
 /**
