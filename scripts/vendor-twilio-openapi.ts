@@ -10,8 +10,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import prettier from 'prettier';
-
 export const FIXTURE = path.resolve(__dirname, '../test/fixtures/openapi/twilio_numbers_v1.porting.json');
 const PATH_PREFIX = '/v1/Porting/';
 
@@ -43,7 +41,7 @@ export function extractPorting(spec: any, source: { repo: string; path: string; 
   const wanted = new Set<string>();
   refsIn(paths as Json, wanted);
   // Follow references until no new schema appears; the spec is finite, so this ends.
-  for (let size = -1; size !== wanted.size; ) {
+  for (let size = -1; size !== wanted.size;) {
     size = wanted.size;
     for (const name of [...wanted]) {
       if (!(name in all)) throw new Error(`schema ${name} is referenced but not defined`);
@@ -81,6 +79,8 @@ async function main(): Promise<void> {
     path: 'spec/json/twilio_numbers_v1.json',
     commit,
   });
+  // Loaded here, not at the top: the tests import extractPorting, and prettier needs ESM loading.
+  const prettier = await import('prettier');
   const options = (await prettier.resolveConfig(FIXTURE)) ?? {};
   writeFileSync(FIXTURE, await prettier.format(JSON.stringify(fixture), { ...options, parser: 'json' }));
   console.log(

@@ -77,11 +77,26 @@ export const NULLABLE_PER_SEED: Readonly<Record<string, readonly string[]>> = {
   'numbers.v1.porting_address': ['street_2'],
 };
 
-function withSeedNullables(name: string, schema: Schema): Schema {
-  const fields = NULLABLE_PER_SEED[name];
-  if (!fields) return schema;
+/**
+ * Fields a seed's example shows that the spec does not list: the PortIn seed's create response has
+ * these four (all null) in `losing_carrier_information`, and the sandbox sends them too.
+ */
+export const EXTRA_PER_SEED: Readonly<Record<string, readonly string[]>> = {
+  'numbers.v1.porting_losing_carrier_information': [
+    'subscription_right',
+    'pre_adjustment_article',
+    'mnp_article',
+    'losing_carrier_name',
+  ],
+};
+
+function withSeed(name: string, schema: Schema): Schema {
   const properties = { ...schema.properties };
-  for (const field of fields) {
+  for (const field of EXTRA_PER_SEED[name] ?? []) {
+    if (properties[field]) throw new Error(`${name}.${field}: in the spec now; drop it from EXTRA_PER_SEED`);
+    properties[field] = { type: 'string', nullable: true };
+  }
+  for (const field of NULLABLE_PER_SEED[name] ?? []) {
     if (!properties[field]) throw new Error(`${name}.${field}: not in the spec any more; update NULLABLE_PER_SEED`);
     if (properties[field].nullable === true) throw new Error(`${name}.${field}: nullable in the spec now; drop it`);
     properties[field] = { ...properties[field], nullable: true };
@@ -169,7 +184,7 @@ export class OpenApiResponses {
     const definitions = Object.fromEntries(
       Object.entries(document.components.schemas as Record<string, Schema>).map(([name, s]) => [
         name,
-        toJsonSchema(withSeedNullables(name, s), name),
+        toJsonSchema(withSeed(name, s), name),
       ])
     );
     ajv.addSchema({ definitions }, 'twilio');

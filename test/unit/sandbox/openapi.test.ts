@@ -1,6 +1,7 @@
 import { startSandbox as startBareSandbox } from '../../../src/sandbox';
 import type { SandboxExchange } from '../../../src/sandbox';
 import spec from '../../fixtures/openapi/twilio_numbers_v1.porting.json';
+import { extractPorting } from '../../../scripts/vendor-twilio-openapi';
 import { OpenApiResponses, ResponseRecorder, SPEC_SOURCE } from '../../helpers/openapi';
 import { apiFor, createBody, dateAfter, openapi, startSandbox, uploadBill } from './helpers';
 
@@ -37,6 +38,22 @@ describe("the OpenAPI check of the sandbox's answers", () => {
       extracted: expect.any(String),
     });
     expect(SPEC_SOURCE).toMatch(/^twilio-oai [0-9a-f]{7} spec\/json\/twilio_numbers_v1\.json$/);
+  });
+
+  it('is a self-contained extraction: every referenced schema is in it, and extracting it again changes nothing', () => {
+    const source = (spec as any).info['x-vendored'];
+    const { 'x-vendored': _v, ...info } = (spec as any).info;
+    const again = extractPorting(
+      { ...(spec as any), info },
+      { repo: source.repository, path: source.path, commit: source.commit }
+    );
+    expect(again).toEqual(spec);
+    expect(() =>
+      extractPorting(
+        { paths: { '/v1/Porting/X': { get: { $ref: '#/components/schemas/missing' } } }, components: { schemas: {} } },
+        source
+      )
+    ).toThrow('schema missing is referenced but not defined');
   });
 
   it("accepts every response example of the spec (with the seed's nullable fields)", () => {
