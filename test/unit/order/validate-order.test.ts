@@ -264,6 +264,9 @@ const badInputs: Array<[string, Mutator, string, RegExp]> = [
   ['customerRef an email address', (o) => (o.customerRef = 'jane@example.com'), 'customerRef', /opaque reference/],
   ['option out of range', (o) => (o.options = { portabilityBatchSize: 0 }), 'options.portabilityBatchSize', /./],
   ['option duration unreadable', (o) => (o.options = { loaExpiry: 'a month' }), 'options.loaExpiry', /duration/],
+  ['no create attempt at all', (o) => (o.options = { createAttempts: 0 }), 'options.createAttempts', /at least 1/],
+  ['more create attempts than 20', (o) => (o.options = { createAttempts: 21 }), 'options.createAttempts', /at most 20/],
+  ['a fraction of an attempt', (o) => (o.options = { createAttempts: 1.5 }), 'options.createAttempts', /whole number/],
 ];
 
 describe('validateOrder', () => {
@@ -337,6 +340,7 @@ describe('validateOrder', () => {
         'options within range',
         (o) => (o.options = { reconcileInterval: '6h', loaExpiry: '30 days', portabilityBatchSize: 100 }),
       ],
+      ['fewer create attempts', (o) => (o.options = { createAttempts: 3 })],
     ])('accepts %s', (_name, mutate) => {
       const order = validOrder();
       mutate(order);
