@@ -188,7 +188,8 @@ export function markCancelWindowNoted(
   return { ...state, requests: { ...state.requests, [w.requestSid]: { ...request, cancelWindowNoted } } };
 }
 
-function listed(phoneNumbers: string[]): string {
+/** Up to five numbers by name, then how many more: a message stays short for a 1,000-number request. */
+export function listed(phoneNumbers: string[]): string {
   const shown = phoneNumbers.slice(0, 5).join(', ');
   return phoneNumbers.length > 5 ? `${shown} and ${phoneNumbers.length - 5} more` : shown;
 }

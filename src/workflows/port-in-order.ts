@@ -43,6 +43,7 @@ import {
   cancelWindowMessage,
   dueCancelWindowNotes,
   dueLoaReminder,
+  listed,
   loaReminderMessage,
   markCancelWindowNoted,
   markLoaRemindersSent,
@@ -1084,9 +1085,9 @@ export class PortInOrderWorkflow {
     const delay = this.order.options?.autoCancelRejectedAfter;
     this.noteTimeline(
       'policy',
-      `Auto-cancel policy: canceled ${due.length} rejected number(s) (${due.map((n) => n.phoneNumber).join(', ')})` +
+      `Auto-cancel policy: canceled ${due.length} rejected number(s) (${listed(due.map((n) => n.phoneNumber))})` +
         (early.length
-          ? `; ${early.join(', ')} before ${delay} had passed, since the cancel window closes first`
+          ? `; ${listed(early)} before ${delay} had passed, since the cancel window closes first`
           : `, rejected for over ${delay}`),
       due.length === 1 ? { phoneNumber: due[0]!.phoneNumber } : {}
     );

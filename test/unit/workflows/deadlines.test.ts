@@ -11,6 +11,7 @@ import {
   cancelWindows,
   dueCancelWindowNotes,
   dueLoaReminder,
+  listed,
   loaReminderMessage,
   markCancelWindowNoted,
   markLoaRemindersSent,
@@ -217,6 +218,11 @@ describe('the cancel window', () => {
     expect(cancelWindowMessage(w!, 'closed', CUTOFF)).toBe(
       `Cancel window closed at ${iso(CUTOFF)} (72 hours before the target date): Twilio no longer accepts cancellation of 2 number(s) (${A}, ${B})`
     );
+  });
+
+  it('names at most five numbers in a message', () => {
+    const many = Array.from({ length: 7 }, (_, i) => `+1415555010${i}`);
+    expect(listed(many)).toBe('+14155550100, +14155550101, +14155550102, +14155550103, +14155550104 and 2 more');
   });
 
   describe('the PortInCancelCutoff value', () => {
