@@ -15,13 +15,11 @@ const DAY = 24 * HOUR;
 timeSkippingSuite('the 30-day LOA expiry on the time-skipping server', (ctx) => {
   it('ends an order whose LOA stays unsigned for 30 days as expired', async () => {
     const order = buildOrder(ctx().sandbox, ['+14155551081'], { options: { reconcileInterval: '1 day' } });
-    const started = Date.now();
     await startPortIn(ctx().ts.env.client, order, { taskQueue: ctx().taskQueue, now: ctx().sandbox.clock.now() });
     const result = await waitForPortIn(ctx().ts.env.client, order.orderId);
     await recordHistory(portInHandle(ctx().ts.env.client, order.orderId), 'loa-expired');
     expect(result.outcome).toBe('expired');
     expect(result.numbers[0]).toMatchObject({ phoneNumber: '+14155551081', status: 'canceled' });
-    expect(Date.now() - started).toBeLessThan(90_000);
     const view = await getPortInStatus(ctx().ts.env.client, order.orderId);
     expect(view.timeline.some((t) => t.kind === 'loa-expired')).toBe(true);
     const waitingSince = Date.parse(view.requests[0]!.waitingForSignatureSince!);
