@@ -54,7 +54,7 @@ import { prng } from '../helpers/prng';
 const DAY = 86_400_000;
 const SEED = Number(process.env.PORTFLOW_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const ORDERS = 8;
-/** Orders arrive this far apart, so that they span the whole kill sequence. */
+/** Orders left after the kills arrive this far apart. */
 const ARRIVAL_MS = 4000;
 
 const random = prng(SEED);
@@ -255,23 +255,28 @@ describe('cluster chaos', () => {
       });
     }
 
-    // The orders arrive over time while the kills happen.
+    // The orders arrive over time while the kills happen: one just before each kill, so that every
+    // kill finds orders in flight however long the restarts take, the rest after the last kill.
     const results = new Map<string, PortInResult>();
     const inFlight = new Set<string>();
-    const arrivals = (async () => {
-      await Promise.all(
-        orders.map(async ({ order }, i) => {
-          await sleep(i * ARRIVAL_MS);
+    const runs: Array<Promise<void>> = [];
+    let arrived = 0;
+    const arrive = () => {
+      const entry = orders[arrived++];
+      if (!entry) return;
+      const { order } = entry;
+      inFlight.add(order.orderId);
+      runs.push(
+        (async () => {
           await persist(`start ${order.orderId}`, () => startPortIn(client, order, { taskQueue }), deadline);
-          inFlight.add(order.orderId);
           results.set(
             order.orderId,
             await persist(`result of ${order.orderId}`, () => waitForPortIn(client, order.orderId), deadline)
           );
           inFlight.delete(order.orderId);
-        })
+        })()
       );
-    })();
+    };
 
     // Each kind of process once, in a random order, at random points.
     const targets: Array<{ name: string; kill: () => Promise<void>; start: () => Promise<void> }> = [
@@ -289,6 +294,7 @@ describe('cluster chaos', () => {
     const kills: Array<{ name: string; atMs: number; downMs: number; ordersInFlight: number }> = [];
     const t0 = Date.now();
     for (const target of targets) {
+      arrive();
       await sleep(between(1500, 4500));
       const at = Date.now();
       const ordersInFlight = inFlight.size;
@@ -300,7 +306,11 @@ describe('cluster chaos', () => {
     clusterLog(
       `chaos kills: ${kills.map((k) => `${k.name} at ${(k.atMs / 1000).toFixed(1)} s (down ${k.downMs} ms, ${k.ordersInFlight} orders in flight)`).join(', ')}`
     );
-    await arrivals;
+    while (arrived < orders.length) {
+      arrive();
+      await sleep(ARRIVAL_MS);
+    }
+    await Promise.all(runs);
 
     // 1. Every order ends as in a clean run.
     const wrong = orders.flatMap(({ order, expected }) => {
