@@ -218,15 +218,17 @@ async function main(): Promise<void> {
             },
             { taskQueue }
           );
+          // The cap's timer is cleared once the order ends: a pending one would keep the bench alive until the cap.
+          let cap: NodeJS.Timeout | undefined;
           const result = await Promise.race([
             waitForPortIn(client, orderId),
-            new Promise<never>((_, reject) =>
-              setTimeout(
+            new Promise<never>((_, reject) => {
+              cap = setTimeout(
                 () => reject(new Error(`${orderId} not done within the cap`)),
                 Math.max(0, deadline - Date.now())
-              )
-            ),
-          ]);
+              );
+            }),
+          ]).finally(() => clearTimeout(cap));
           if (result.outcome !== 'completed') throw new Error(`${orderId} ended ${result.outcome}`);
         })
       );
