@@ -21,18 +21,18 @@ module.exports = {
         '<rootDir>/test/integration/pii/**/*.test.ts',
         '<rootDir>/test/cluster/**/*.test.ts',
       ],
-      // Left to `npm test`, as they prove nothing more here: durable-timers runs on time-skipping
-      // servers of its own; needs-attention is Twilio outages against the sandbox (2 min of waiting
-      // for polls; the server only keeps timers, as in every order here); durability and recovery
-      // SIGKILL a worker, which cluster chaos does to each of two workers, each receiver and every
-      // server role. Not matched above: the package, lockfile and CLI suites, the replay suite (no
-      // server), the integration chaos (a dev server of its own), and the harness, demo and browser
-      // suites (servers of their own).
+      // Left to `npm test`, as they prove nothing more here: durable-timers and deadline-timers
+      // run on time-skipping servers of their own; needs-attention is Twilio outages against the
+      // sandbox (2 min of waiting for polls; the server only keeps timers, as in every order here);
+      // durability and recovery SIGKILL a worker, which cluster chaos does to each of two workers,
+      // each receiver and every server role. Not matched above: the package, lockfile and CLI
+      // suites, the replay suite (no server), the integration chaos (a dev server of its own), and
+      // the harness, demo and browser suites (servers of their own).
       // Out for now: api-is-truth failed here in 2 of 2 runs at load 20-25 (the workflow's view and
       // the sandbox's disagreed at different steps); not diagnosed yet (issue 13).
       testPathIgnorePatterns: [
         '/node_modules/',
-        '<rootDir>/test/integration/workflow/(durable-timers|needs-attention|durability|recovery|api-is-truth)\\.test\\.ts$',
+        '<rootDir>/test/integration/workflow/(durable-timers|deadline-timers|needs-attention|durability|recovery|api-is-truth)\\.test\\.ts$',
       ],
       globalSetup: '<rootDir>/test/cluster/global-setup.ts',
       globalTeardown: '<rootDir>/test/cluster/global-teardown.ts',
