@@ -51,6 +51,7 @@ import {
   attentionReasonOf,
   orderFailureOf,
   twilioFailureFacts,
+  twilioMessageOf,
   twilioRefusal,
 } from './failures';
 import type { OrderFailure } from './failures';
@@ -825,7 +826,7 @@ export class PortInOrderWorkflow {
           ? `not in the IncomingPhoneNumbers of ${account} after ${ACTIVATION_ATTEMPTS} checks`
           : facts.exhausted
             ? `Twilio kept failing (${ACTIVATION_ATTEMPTS} attempts), the last with: ${facts.message}`
-            : facts.message;
+            : twilioMessageOf(err);
       const code = facts.code ?? (facts.status && facts.status > 0 ? facts.status : null);
       const previous = this.state.numbers[phoneNumber]?.activation;
       this.update(
