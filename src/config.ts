@@ -26,6 +26,9 @@ const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|days?|hours?|minut
   message: 'expected a duration such as "30s", "5m", "6h" or "2 days"',
 });
 
+/** Default of PORTFLOW_TWILIO_MAX_RPS; docs/scale.md has the figures behind it. */
+export const DEFAULT_TWILIO_MAX_RPS = 25;
+
 const sandboxUrl = `http://127.0.0.1:${SANDBOX_DEFAULT_PORT}`;
 
 /** The levels of the SDK's DefaultLogger. */
@@ -48,6 +51,15 @@ const envSchema = z.object({
   TWILIO_DOCUMENTS_BASE_URL: url.default(sandboxUrl),
   TWILIO_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   TWILIO_MAX_CONCURRENCY: z.coerce.number().int().positive().default(20),
+  // Requests per second across every order of the worker (a token bucket); "off" lifts the limit.
+  PORTFLOW_TWILIO_MAX_RPS: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .union([z.literal('off'), z.coerce.number().positive().max(10_000)], {
+        message: 'expected a number of requests per second above 0 (at most 10000), or "off"',
+      })
+      .default(DEFAULT_TWILIO_MAX_RPS)
+  ),
 
   SANDBOX_PORT: port.default(SANDBOX_DEFAULT_PORT),
 
@@ -87,6 +99,8 @@ export interface PortflowConfig {
     documentsBaseUrl: string;
     timeoutMs: number;
     maxConcurrency: number;
+    /** Requests per second across the process (PORTFLOW_TWILIO_MAX_RPS); null: no limit. */
+    maxRequestsPerSecond: number | null;
     /** True when every Twilio URL points at the local sandbox. */
     usesSandbox: boolean;
   };
@@ -153,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PortflowConfig
       documentsBaseUrl: e.TWILIO_DOCUMENTS_BASE_URL,
       timeoutMs: e.TWILIO_TIMEOUT_MS,
       maxConcurrency: e.TWILIO_MAX_CONCURRENCY,
+      maxRequestsPerSecond: e.PORTFLOW_TWILIO_MAX_RPS === 'off' ? null : e.PORTFLOW_TWILIO_MAX_RPS,
       usesSandbox,
     },
     sandbox: { port: e.SANDBOX_PORT },
