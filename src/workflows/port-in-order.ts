@@ -35,6 +35,7 @@ import type { PortingEvent } from '../twilio/porting-event';
 import type { CreatePortInRequest } from '../twilio/schemas/port-in';
 import { creation, operatorActions, portability, quick, reconciliation, workerSettings } from './activity-options';
 import { parseDuration } from './duration';
+import { pollDelayMs } from './poll-schedule';
 import {
   AttentionReason,
   PortInFailureType,
@@ -110,6 +111,8 @@ export const PORT_IN_PATCHES = {
    * statuses only a webhook reported are confirmed before the order ends, and an LOA expiry fires once.
    */
   apiIsTruth: 'portflow-api-is-truth',
+  /** Polls are jittered below the reconcile interval (./poll-schedule), so orders started together do not poll together. */
+  spreadPolls: 'portflow-spread-polls',
 } as const;
 
 type Features = { [K in keyof typeof PORT_IN_PATCHES]: boolean };
@@ -221,6 +224,7 @@ export class PortInOrderWorkflow {
       workerSettings: patched(PORT_IN_PATCHES.workerSettings),
       claimInbox: patched(PORT_IN_PATCHES.claimInbox),
       apiIsTruth: patched(PORT_IN_PATCHES.apiIsTruth),
+      spreadPolls: patched(PORT_IN_PATCHES.spreadPolls),
     };
     const skew = this.order.options?.maxWebhookClockSkew;
     this.rules = !this.v.apiIsTruth
@@ -237,7 +241,7 @@ export class PortInOrderWorkflow {
           targetPortInDate: this.order.targetPortInDate,
           targetPortInTimeRangeStart: this.order.targetPortInTimeRangeStart ?? null,
         });
-    this.nextReconcileAt = now() + this.reconcileMs;
+    this.nextReconcileAt = now() + this.pollDelay(!input.resume);
     this.registerHandlers();
   }
 
@@ -561,7 +565,7 @@ export class PortInOrderWorkflow {
     const settings = await workerSettings.getWorkerSettings();
     if (!settings.reconcileInterval) return;
     this.reconcileMs = parseDuration(settings.reconcileInterval);
-    this.nextReconcileAt = now() + this.reconcileMs;
+    this.nextReconcileAt = now() + this.pollDelay(true);
   }
 
   /** Ends the order as failed: state, search attributes, timeline, metric, then the workflow's failure. */
@@ -898,8 +902,16 @@ export class PortInOrderWorkflow {
     return true;
   }
 
+  /**
+   * From now to the next poll: the interval, or since the patch a jittered share of it (workflow
+   * Math.random() is seeded per run by Temporal, so a replay draws the same).
+   */
+  private pollDelay(first: boolean): number {
+    return this.v.spreadPolls ? pollDelayMs(this.reconcileMs, Math.random(), first) : this.reconcileMs;
+  }
+
   private async reconcile(): Promise<void> {
-    this.nextReconcileAt = now() + this.reconcileMs;
+    this.nextReconcileAt = now() + this.pollDelay(false);
     this.reconcileSoon = false;
     for (const r of Object.values(this.state.requests)) {
       if (
