@@ -26,6 +26,13 @@ const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|days?|hours?|minut
   message: 'expected a duration such as "30s", "5m", "6h" or "2 days"',
 });
 
+/** Defaults of the PORTFLOW_WORKER_* tuning; docs/scale.md has the figures behind them. */
+export const WORKER_DEFAULTS = {
+  maxCachedWorkflows: 250,
+  maxConcurrentActivityTaskExecutions: 100,
+  maxConcurrentWorkflowTaskExecutions: 40,
+} as const;
+
 /** Default of PORTFLOW_TWILIO_MAX_RPS; docs/scale.md has the figures behind it. */
 export const DEFAULT_TWILIO_MAX_RPS = 25;
 
@@ -68,6 +75,25 @@ const envSchema = z.object({
   WEBHOOK_PUBLIC_BASE_URL: url.optional(),
 
   PORTFLOW_RECONCILE_INTERVAL: duration.default('6 hours'),
+  // Worker tuning; docs/scale.md has the measurements behind each default.
+  PORTFLOW_WORKER_MAX_CACHED_WORKFLOWS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .default(WORKER_DEFAULTS.maxCachedWorkflows),
+  PORTFLOW_WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(10_000)
+    .default(WORKER_DEFAULTS.maxConcurrentActivityTaskExecutions),
+  PORTFLOW_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce
+    .number()
+    .int()
+    .min(2)
+    .max(10_000)
+    .default(WORKER_DEFAULTS.maxConcurrentWorkflowTaskExecutions),
   PORTFLOW_METRICS_HOST: z.string().default('127.0.0.1'),
   PORTFLOW_METRICS_PORT: port.default(9464),
   // Any casing (`debug` is as clear as `DEBUG`); empty counts as unset, like the optional strings.
@@ -107,6 +133,12 @@ export interface PortflowConfig {
   sandbox: { port: number };
   webhooks: { host: string; port: number; publicBaseUrl?: string };
   workflow: { reconcileInterval: string };
+  /** Worker tuning (PORTFLOW_WORKER_*): the SDK options of the same names. */
+  worker: {
+    maxCachedWorkflows: number;
+    maxConcurrentActivityTaskExecutions: number;
+    maxConcurrentWorkflowTaskExecutions: number;
+  };
   /** The worker's Prometheus endpoint. */
   metrics: { host: string; port: number };
   /** Level of the worker's SDK logger. */
@@ -173,6 +205,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PortflowConfig
     sandbox: { port: e.SANDBOX_PORT },
     webhooks: { host: e.WEBHOOK_HOST, port: e.WEBHOOK_PORT, publicBaseUrl: e.WEBHOOK_PUBLIC_BASE_URL },
     workflow: { reconcileInterval: e.PORTFLOW_RECONCILE_INTERVAL },
+    worker: {
+      maxCachedWorkflows: e.PORTFLOW_WORKER_MAX_CACHED_WORKFLOWS,
+      maxConcurrentActivityTaskExecutions: e.PORTFLOW_WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentWorkflowTaskExecutions: e.PORTFLOW_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    },
     metrics: { host: e.PORTFLOW_METRICS_HOST, port: e.PORTFLOW_METRICS_PORT },
     logLevel: e.PORTFLOW_LOG_LEVEL,
     codec: {
