@@ -115,11 +115,27 @@ async function startWorker(env: Record<string, string>): Promise<BenchWorker> {
   };
 }
 
-/** Waits until no workflow of the task queue runs (visibility count), or the deadline; returns the open count. */
-async function waitForQueue(client: Client, taskQueue: string, worker: BenchWorker, deadline: number): Promise<number> {
+/**
+ * Waits until no workflow of the type runs on the task queue (visibility count; the webhook inboxes
+ * share the queue and outlive their orders), or the deadline; returns the open count.
+ */
+async function waitForQueue(
+  client: Client,
+  taskQueue: string,
+  workflowType: string,
+  worker: BenchWorker,
+  deadline: number
+): Promise<number> {
+  let reported = Date.now();
   for (;;) {
-    const { count } = await client.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`);
+    const { count } = await client.workflow.count(
+      `TaskQueue = '${taskQueue}' AND WorkflowType = '${workflowType}' AND ExecutionStatus = 'Running'`
+    );
     if (count === 0 || Date.now() > deadline) return count;
+    if (Date.now() - reported > 15_000) {
+      console.error(`  … ${count} ${workflowType} still running (load ${loadAverage()})`);
+      reported = Date.now();
+    }
     await Promise.race([new Promise((r) => setTimeout(r, 500)), worker.died]);
   }
 }
@@ -248,7 +264,7 @@ async function main(): Promise<void> {
       );
     });
     const startedAllMs = Date.now() - started;
-    const open = await waitForQueue(client, taskQueue, worker, started + RUN_DEADLINE_MS);
+    const open = await waitForQueue(client, taskQueue, 'portInWorkflow', worker, started + RUN_DEADLINE_MS);
     const wallMs = Date.now() - started;
     const cpu1 = { worker: processCpuMs(worker.child.pid), server: processCpuMs(serverPid) };
     const rssMb = peakRssMb(worker.child.pid!);
@@ -256,7 +272,9 @@ async function main(): Promise<void> {
     await worker.stop();
     worker = null;
 
-    const completed = await client.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Completed'`);
+    const completed = await client.workflow.count(
+      `TaskQueue = '${taskQueue}' AND WorkflowType = 'portInWorkflow' AND ExecutionStatus = 'Completed'`
+    );
     const ported = sandbox
       .portIns()
       .reduce((sum, r) => sum + r.phone_numbers.filter((n) => n.port_in_phone_number_status === 'Completed').length, 0);
@@ -295,7 +313,7 @@ async function main(): Promise<void> {
         });
         for (let s = 0; s < input.signals; s++) await handle.signal(baselineSignal, s);
       });
-      await waitForQueue(client, baseQueue, worker, t0 + RUN_DEADLINE_MS);
+      await waitForQueue(client, baseQueue, 'baselineWorkflow', worker, t0 + RUN_DEADLINE_MS);
       const b1 = { worker: processCpuMs(worker.child.pid), server: processCpuMs(serverPid) };
       const d = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
       baseline = {
