@@ -86,7 +86,9 @@ interface BenchWorker {
 }
 
 async function startWorker(env: Record<string, string>): Promise<BenchWorker> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'scale/worker.ts')], {
+  // Extra Node flags for the worker, e.g. BENCH_WORKER_NODE_FLAGS='--max-semi-space-size=4' (see docs/scale.md).
+  const flags = process.env.BENCH_WORKER_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', path.join(__dirname, 'scale/worker.ts')], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -344,7 +346,7 @@ async function main(): Promise<void> {
     const throughput = orders / (wallMs / 1000);
     const lines = [
       `orders at scale: ${orders} orders × ${perOrder} numbers on one worker (${os.cpus().length} cores, load ${loadBefore} before, ${loadAfterRun} after the run)`,
-      `  worker settings:       maxCachedWorkflows ${config.worker.maxCachedWorkflows}, activities ${config.worker.maxConcurrentActivityTaskExecutions}, workflow tasks ${config.worker.maxConcurrentWorkflowTaskExecutions}, Twilio concurrency ${config.twilio.maxConcurrency}, rate ${rate ?? 'off'} req/s`,
+      `  worker settings:       Node flags '${process.env.BENCH_WORKER_NODE_FLAGS ?? ''}', maxCachedWorkflows ${config.worker.maxCachedWorkflows}, activities ${config.worker.maxConcurrentActivityTaskExecutions}, workflow tasks ${config.worker.maxConcurrentWorkflowTaskExecutions}, Twilio concurrency ${config.twilio.maxConcurrency}, rate ${rate ?? 'off'} req/s`,
       `  outcome:               ${completed.count}/${orders} orders completed, ${ported}/${orders * perOrder} numbers ported${open > 0 ? `, ${open} STILL OPEN at the deadline` : ''}`,
       `  wall time:             ${(wallMs / 1000).toFixed(1)} s (starts took ${(startedAllMs / 1000).toFixed(1)} s); the sandbox timeline's ideal ${(IDEAL_MS / 1000).toFixed(1)} s → ${(wallMs / IDEAL_MS).toFixed(1)}× the ideal`,
       `  throughput:            ${throughput.toFixed(1)} orders/s` +
