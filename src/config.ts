@@ -33,6 +33,8 @@ export const WORKER_DEFAULTS = {
   maxConcurrentWorkflowTaskExecutions: 40,
 } as const;
 
+const RPS_MESSAGE = 'expected a number of requests per second above 0 (at most 10000), or "off"';
+
 /** Default of PORTFLOW_TWILIO_MAX_RPS; docs/scale.md has the figures behind it. */
 export const DEFAULT_TWILIO_MAX_RPS = 25;
 
@@ -62,9 +64,12 @@ const envSchema = z.object({
   PORTFLOW_TWILIO_MAX_RPS: z.preprocess(
     (v) => (v === '' ? undefined : v),
     z
-      .union([z.literal('off'), z.coerce.number().positive().max(10_000)], {
-        message: 'expected a number of requests per second above 0 (at most 10000), or "off"',
-      })
+      .union(
+        [z.literal('off'), z.coerce.number({ message: RPS_MESSAGE }).positive(RPS_MESSAGE).max(10_000, RPS_MESSAGE)],
+        {
+          message: RPS_MESSAGE,
+        }
+      )
       .default(DEFAULT_TWILIO_MAX_RPS)
   ),
 
