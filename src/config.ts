@@ -101,6 +101,7 @@ const envSchema = z.object({
     .default(WORKER_DEFAULTS.maxConcurrentWorkflowTaskExecutions),
   PORTFLOW_METRICS_HOST: z.string().default('127.0.0.1'),
   PORTFLOW_METRICS_PORT: port.default(9464),
+  PORTFLOW_ATTENTION_GAUGE_INTERVAL: duration.default('60s'),
   // Any casing (`debug` is as clear as `DEBUG`); empty counts as unset, like the optional strings.
   PORTFLOW_LOG_LEVEL: z.preprocess(
     (v) => (typeof v === 'string' ? v.toUpperCase() || undefined : v),
@@ -145,7 +146,12 @@ export interface PortflowConfig {
     maxConcurrentWorkflowTaskExecutions: number;
   };
   /** The worker's Prometheus endpoint. */
-  metrics: { host: string; port: number };
+  metrics: {
+    host: string;
+    port: number;
+    /** How often the worker counts parked orders for `portflow_orders_needing_attention` (a duration). */
+    attentionGaugeInterval: string;
+  };
   /** Level of the worker's SDK logger. */
   logLevel: (typeof LOG_LEVELS)[number];
   codec: {
@@ -215,7 +221,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PortflowConfig
       maxConcurrentActivityTaskExecutions: e.PORTFLOW_WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTaskExecutions: e.PORTFLOW_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     },
-    metrics: { host: e.PORTFLOW_METRICS_HOST, port: e.PORTFLOW_METRICS_PORT },
+    metrics: {
+      host: e.PORTFLOW_METRICS_HOST,
+      port: e.PORTFLOW_METRICS_PORT,
+      attentionGaugeInterval: e.PORTFLOW_ATTENTION_GAUGE_INTERVAL,
+    },
     logLevel: e.PORTFLOW_LOG_LEVEL,
     codec: {
       keyId: e.PORTFLOW_ENCRYPTION_KEY_ID,

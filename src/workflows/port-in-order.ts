@@ -34,7 +34,15 @@ import {
 import { PhoneNumberStatus, PortInRequestStatus } from '../twilio/porting-event';
 import type { PortingEvent } from '../twilio/porting-event';
 import type { CreatePortInRequest } from '../twilio/schemas/port-in';
-import { creation, operatorActions, portability, quick, reconciliation, workerSettings } from './activity-options';
+import {
+  creation,
+  creationWithAttempts,
+  operatorActions,
+  portability,
+  quick,
+  reconciliation,
+  workerSettings,
+} from './activity-options';
 import {
   DEFAULT_CANCEL_WINDOW_WARNING,
   DEFAULT_LOA_REMINDERS,
@@ -133,6 +141,8 @@ export const PORT_IN_PATCHES = {
    * `PortInCancelCutoff` search attribute.
    */
   deadlineTimers: 'portflow-deadline-timers',
+  /** `options.createAttempts` bounds the attempts at creating a request (before: always 20). */
+  createAttempts: 'portflow-create-attempts',
   /** Polls are jittered below the reconcile interval (./poll-schedule), so orders started together do not poll together. */
   spreadPolls: 'portflow-spread-polls',
 } as const;
@@ -259,6 +269,7 @@ export class PortInOrderWorkflow {
       claimInbox: patched(PORT_IN_PATCHES.claimInbox),
       apiIsTruth: patched(PORT_IN_PATCHES.apiIsTruth),
       deadlineTimers: patched(PORT_IN_PATCHES.deadlineTimers),
+      createAttempts: patched(PORT_IN_PATCHES.createAttempts),
       spreadPolls: patched(PORT_IN_PATCHES.spreadPolls),
     };
     this.loaReminderOffsetsMs = this.v.deadlineTimers ? this.opts.loaReminders.map(parseDuration) : [];
@@ -705,8 +716,10 @@ export class PortInOrderWorkflow {
     // ----- step 3: the request(s), exactly once -------------------------------------------------
     if (this.state.phase === 'creating_requests') {
       const portable = order.phoneNumbers.filter((n) => this.state.numbers[n.phoneNumber]?.status === 'checking');
+      const attempts = this.v.createAttempts ? order.options?.createAttempts : undefined;
+      const stub = attempts ? creationWithAttempts(attempts) : creation;
       for (let i = 0; i < portable.length; i += MAX_NUMBERS_PER_REQUEST) {
-        await this.createRequest(portable.slice(i, i + MAX_NUMBERS_PER_REQUEST), {}, [], verdicts, creation);
+        await this.createRequest(portable.slice(i, i + MAX_NUMBERS_PER_REQUEST), {}, [], verdicts, stub);
       }
       this.update(
         setPhase(

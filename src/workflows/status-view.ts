@@ -160,7 +160,8 @@ export function statusView(state: PortInState, ctx: StatusContext): PortInStatus
     unknownStatuses: state.unknownStatuses.map((u) => ({ ...u })),
     failure: failureView(state),
     attention: attentionView(state, ctx),
-    counters: { ...state.counters },
+    // States carried over from before rules V2 have no suspect counter: none were refused then.
+    counters: { ...state.counters, suspect: state.counters.suspect ?? 0 },
   };
 }
 
