@@ -62,6 +62,7 @@ import {
   nextLoaReminderAt,
 } from './deadlines';
 import { parseDuration } from './duration';
+import { pollDelayMs } from './poll-schedule';
 import {
   AttentionReason,
   PortInFailureType,
@@ -155,6 +156,8 @@ export const PORT_IN_PATCHES = {
    * given the order's `onPorted` configuration; it ends live or configuration failed, never failing the order.
    */
   postPortActivation: 'portflow-post-port-activation',
+  /** Polls are jittered below the reconcile interval (./poll-schedule), so orders started together do not poll together. */
+  spreadPolls: 'portflow-spread-polls',
 } as const;
 
 type Features = { [K in keyof typeof PORT_IN_PATCHES]: boolean };
@@ -281,6 +284,7 @@ export class PortInOrderWorkflow {
       deadlineTimers: patched(PORT_IN_PATCHES.deadlineTimers),
       createAttempts: patched(PORT_IN_PATCHES.createAttempts),
       postPortActivation: patched(PORT_IN_PATCHES.postPortActivation),
+      spreadPolls: patched(PORT_IN_PATCHES.spreadPolls),
     };
     this.loaReminderOffsetsMs = this.v.deadlineTimers ? this.opts.loaReminders.map(parseDuration) : [];
     this.cancelWindowWarningMs = this.v.deadlineTimers ? parseDuration(this.opts.cancelWindowWarning) : null;
@@ -299,7 +303,7 @@ export class PortInOrderWorkflow {
           targetPortInDate: this.order.targetPortInDate,
           targetPortInTimeRangeStart: this.order.targetPortInTimeRangeStart ?? null,
         });
-    this.nextReconcileAt = now() + this.reconcileMs;
+    this.nextReconcileAt = now() + this.pollDelay(!input.resume);
     this.registerHandlers();
   }
 
@@ -640,7 +644,7 @@ export class PortInOrderWorkflow {
     const settings = await workerSettings.getWorkerSettings();
     if (!settings.reconcileInterval) return;
     this.reconcileMs = parseDuration(settings.reconcileInterval);
-    this.nextReconcileAt = now() + this.reconcileMs;
+    this.nextReconcileAt = now() + this.pollDelay(true);
   }
 
   /** Ends the order as failed: state, search attributes, timeline, metric, then the workflow's failure. */
@@ -1095,8 +1099,16 @@ export class PortInOrderWorkflow {
     return true;
   }
 
+  /**
+   * From now to the next poll: the interval, or since the patch a jittered share of it (workflow
+   * Math.random() is seeded per run by Temporal, so a replay draws the same).
+   */
+  private pollDelay(first: boolean): number {
+    return this.v.spreadPolls ? pollDelayMs(this.reconcileMs, Math.random(), first) : this.reconcileMs;
+  }
+
   private async reconcile(): Promise<void> {
-    this.nextReconcileAt = now() + this.reconcileMs;
+    this.nextReconcileAt = now() + this.pollDelay(false);
     this.reconcileSoon = false;
     for (const r of Object.values(this.state.requests)) {
       if (
