@@ -87,21 +87,6 @@ declare module 'fastify' {
   }
 }
 
-<<<<<<< HEAD
-const KNOWN_PATHS: ReadonlyArray<[RegExp, string[]]> = [
-  [/^\/v1\/Porting\/Portability\/PhoneNumber\/[^/]+$/, ['GET']],
-  [/^\/v1\/Documents$/, ['POST']],
-  [/^\/v1\/Documents\/[^/]+$/, ['GET']],
-  [/^\/v1\/Porting\/PortIn$/, ['POST']],
-  [/^\/v1\/Porting\/PortIn\/PortInRequests$/, ['GET']],
-  [/^\/v1\/Porting\/PortIn\/[^/]+$/, ['GET', 'DELETE']],
-  [/^\/v1\/Porting\/PortIn\/[^/]+\/PhoneNumber\/[^/]+$/, ['GET', 'DELETE']],
-  [/^\/v1\/Porting\/Configuration\/Webhook$/, ['GET', 'POST']],
-  [/^\/v1\/Porting\/Configuration\/Webhook\/[^/]+$/, ['DELETE']],
-  [/^\/2010-04-01\/Accounts\/[^/]+\/IncomingPhoneNumbers\.json$/, ['GET']],
-  [/^\/2010-04-01\/Accounts\/[^/]+\/IncomingPhoneNumbers\/[^/]+$/, ['GET', 'POST']],
-  [/^\/v1\/Services\/[^/]+\/PhoneNumbers$/, ['GET', 'POST']],
-=======
 const KNOWN_PATHS: ReadonlyArray<[RegExp, string[], string]> = [
   [/^\/v1\/Porting\/Portability\/PhoneNumber\/[^/]+$/, ['GET'], '/v1/Porting/Portability/PhoneNumber/{number}'],
   [/^\/v1\/Documents$/, ['POST'], '/v1/Documents'],
@@ -116,7 +101,17 @@ const KNOWN_PATHS: ReadonlyArray<[RegExp, string[], string]> = [
   ],
   [/^\/v1\/Porting\/Configuration\/Webhook$/, ['GET', 'POST'], '/v1/Porting/Configuration/Webhook'],
   [/^\/v1\/Porting\/Configuration\/Webhook\/[^/]+$/, ['DELETE'], '/v1/Porting/Configuration/Webhook/{sid}'],
->>>>>>> scale
+  [
+    /^\/2010-04-01\/Accounts\/[^/]+\/IncomingPhoneNumbers\.json$/,
+    ['GET'],
+    '/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json',
+  ],
+  [
+    /^\/2010-04-01\/Accounts\/[^/]+\/IncomingPhoneNumbers\/[^/]+$/,
+    ['GET', 'POST'],
+    '/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers/{sid}.json',
+  ],
+  [/^\/v1\/Services\/[^/]+\/PhoneNumbers$/, ['GET', 'POST'], '/v1/Services/{sid}/PhoneNumbers'],
 ];
 
 /** The endpoint a request is counted under: method and path template, or `other` for unknown paths. */
