@@ -41,7 +41,7 @@ function pathOf(req: FastifyRequest): string {
   return req.url.split('?')[0] ?? req.url;
 }
 
-function requireJson(req: FastifyRequest): void {
+export function requireJson(req: FastifyRequest): void {
   const type = String(req.headers['content-type'] ?? '');
   if (req.isMultipart() || type.startsWith('application/x-www-form-urlencoded')) {
     throw new ApiError(

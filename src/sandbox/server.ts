@@ -3,7 +3,7 @@ import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { ApiError, errorBody, notFound } from './api-error';
-import { MAX_DOCUMENT_BYTES, registerTwilioApi } from './api-routes';
+import { MAX_DOCUMENT_BYTES, registerTwilioApi, requireJson } from './api-routes';
 import { authenticationError, checkBasicAuth } from './auth';
 import { registerControlApi } from './control-routes';
 import { drainRequest } from './drain';
@@ -178,6 +178,9 @@ export async function buildServer(core: SandboxCore): Promise<FastifyInstance> {
     const endpoint = endpointOf(req.method, pathOf(req));
     core.apiCalls.set(endpoint, (core.apiCalls.get(endpoint) ?? 0) + 1);
     checkBasicAuth(req.headers.authorization, core.credentials);
+    // The Porting API takes JSON only: a form body is refused before it is read, or the form
+    // parser's size limit (there for the 2010-04-01 API) would answer a large one 413 instead.
+    if (pathOf(req).startsWith('/v1/Porting/') && req.method !== 'GET') requireJson(req);
     await core.sleep(core.settings.latencyMs);
     const fault = core.faults.takeHttp(req.method, pathOf(req));
     if (!fault) return;
