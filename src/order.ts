@@ -97,6 +97,15 @@ export const orderOptionsSchema = strictObject({
   continueAsNewAfterEvents: z.number().int().min(20).optional(),
   /** Continue-as-new once this run has received this many signals (Temporal caps a run at 10,000). */
   continueAsNewAfterSignals: z.number().int().min(1).optional(),
+  /**
+   * Where this order's lifecycle events go (README "Events for your backend"); defaults to the
+   * worker's PORTFLOW_EVENTS_URL. Signed with the worker's PORTFLOW_EVENTS_SECRET.
+   */
+  eventsUrl: z
+    .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://backend.example.com/portflow-events' })
+    .optional(),
+  /** After the order ends, how long undelivered events are still retried before they are given up (default 6 hours). */
+  eventsGiveUpAfter: durationText.optional(),
 });
 
 export const portInOrderSchema = strictObject({

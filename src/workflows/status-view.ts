@@ -4,7 +4,7 @@
  * so a test can check every field without a worker.
  */
 import { PhoneNumberStatus } from '../twilio/porting-event';
-import type { AttentionView, FailureView, PortInResult, PortInStatusView } from './messages';
+import type { AttentionView, EventsView, FailureView, PortInResult, PortInStatusView } from './messages';
 import {
   cancelCutoffOf,
   finalPhase,
@@ -71,6 +71,23 @@ function attentionView(state: PortInState, ctx: StatusContext): AttentionView | 
     since: a.since,
     failures: a.failures,
     nextAttemptAt: state.phase === 'porting' ? iso(ctx.nextReconcileAt) : null,
+  };
+}
+
+function eventsView(state: PortInState): EventsView | null {
+  const e = state.events;
+  if (!e) return null;
+  return {
+    delivered: e.delivered,
+    pending: e.pending.length,
+    failing: e.failing != null,
+    failingSince: e.failing?.since ?? null,
+    failedAttempts: e.failing?.attempts ?? 0,
+    lastError: e.lastError ? { ...e.lastError } : null,
+    lastDeliveredAt: e.lastDeliveredAt,
+    dropped: e.dropped,
+    givenUp: e.givenUp,
+    recorded: e.nextSequence,
   };
 }
 
@@ -142,6 +159,7 @@ export function statusView(state: PortInState, ctx: StatusContext): PortInStatus
     unknownStatuses: state.unknownStatuses.map((u) => ({ ...u })),
     failure: failureView(state),
     attention: attentionView(state, ctx),
+    events: eventsView(state),
     counters: { ...state.counters },
   };
 }
