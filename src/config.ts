@@ -65,7 +65,9 @@ const envSchema = z.object({
     z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')} (any casing)` }).default('INFO')
   ),
 
-  PORTFLOW_EVENTS_URL: optionalString.pipe(z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }).optional()),
+  PORTFLOW_EVENTS_URL: optionalString.pipe(
+    z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }).optional()
+  ),
   PORTFLOW_EVENTS_SECRET: optionalString.refine((v) => v === undefined || eventsSecretProblem(v) === null, {
     error: (issue) => eventsSecretProblem(String(issue.input)) ?? 'invalid secret',
   }),

@@ -8,9 +8,7 @@ export class PortflowEventVerificationError extends Error {
 }
 
 /** Node's `req.headers`, a fetch `Headers`, or any plain record of header names (any casing). */
-export type EventHeaders =
-  | { get(name: string): string | null }
-  | Record<string, string | string[] | undefined>;
+export type EventHeaders = { get(name: string): string | null } | Record<string, string | string[] | undefined>;
 
 function header(headers: EventHeaders, name: string): string {
   if (typeof (headers as { get?: unknown }).get === 'function') {
@@ -38,14 +36,18 @@ export function verifyPortflowEvent(payload: string | Buffer, headers: EventHead
     });
   } catch (err) {
     if (err instanceof WebhookVerificationError) throw new PortflowEventVerificationError(err.message);
-    throw new PortflowEventVerificationError(`Cannot verify the event: ${err instanceof Error ? err.message : String(err)}`);
+    throw new PortflowEventVerificationError(
+      `Cannot verify the event: ${err instanceof Error ? err.message : String(err)}`
+    );
   }
   const e = event as Partial<PortflowEvent> | null;
   if (!e || !(PORTFLOW_EVENT_TYPES as readonly unknown[]).includes(e.type) || typeof e.data !== 'object' || !e.data) {
     throw new PortflowEventVerificationError('Signed, but not a portflow event: expected { type, timestamp, data }');
   }
   if (e.data.eventId !== id) {
-    throw new PortflowEventVerificationError(`webhook-id ${id} does not match the event's id ${String(e.data.eventId)}`);
+    throw new PortflowEventVerificationError(
+      `webhook-id ${id} does not match the event's id ${String(e.data.eventId)}`
+    );
   }
   return e as PortflowEvent;
 }

@@ -257,7 +257,10 @@ export class PortInOrderWorkflow {
       apiIsTruth: patched(PORT_IN_PATCHES.apiIsTruth),
       lifecycleEvents: patched(PORT_IN_PATCHES.lifecycleEvents),
     };
-    this.rememberSecrets(this.order.losingCarrierInformation.accountNumber, ...this.order.phoneNumbers.map((n) => n.pin));
+    this.rememberSecrets(
+      this.order.losingCarrierInformation.accountNumber,
+      ...this.order.phoneNumbers.map((n) => n.pin)
+    );
     const skew = this.order.options?.maxWebhookClockSkew;
     this.rules = !this.v.apiIsTruth
       ? REDUCER_RULES_V1

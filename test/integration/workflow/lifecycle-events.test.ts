@@ -94,7 +94,8 @@ describe('lifecycle events delivered to a backend that fails, times out, then re
         await startPortIn(env.client, order, { taskQueue: env.taskQueue, now: env.sandbox.clock.now() });
       }
       await eventually(
-        async () => ((await getPortInStatus(env.client, orderA.orderId)).status === 'Action Required' ? true : undefined),
+        async () =>
+          (await getPortInStatus(env.client, orderA.orderId)).status === 'Action Required' ? true : undefined,
         { what: 'order A in Action Required', timeoutMs: 120_000 }
       );
       await resubmitRejected(env.client, orderA.orderId, {
@@ -116,8 +117,14 @@ describe('lifecycle events delivered to a backend that fails, times out, then re
         );
       }
       endpoint.release();
-      const results = [await waitForPortIn(env.client, orderA.orderId), await waitForPortIn(env.client, orderB.orderId)];
-      const final = [await getPortInStatus(env.client, orderA.orderId), await getPortInStatus(env.client, orderB.orderId)];
+      const results = [
+        await waitForPortIn(env.client, orderA.orderId),
+        await waitForPortIn(env.client, orderB.orderId),
+      ];
+      const final = [
+        await getPortInStatus(env.client, orderA.orderId),
+        await getPortInStatus(env.client, orderB.orderId),
+      ];
       return { ended, results, final };
     });
     await recordHistory(portInHandle(env.client, orderA.orderId), 'lifecycle-events');
@@ -140,7 +147,10 @@ describe('lifecycle events delivered to a backend that fails, times out, then re
     expect(arrivals.map((a) => a.answer).slice(0, 3)).toEqual([503, 503, 'timeout']);
     const bodiesById = new Map<string, Set<string>>();
     for (const a of arrivals) {
-      bodiesById.set(a.headers['webhook-id'] as string, (bodiesById.get(a.headers['webhook-id'] as string) ?? new Set()).add(a.body));
+      bodiesById.set(
+        a.headers['webhook-id'] as string,
+        (bodiesById.get(a.headers['webhook-id'] as string) ?? new Set()).add(a.body)
+      );
     }
     // A repeat repeats an id with the same body; at least the timed-out one was repeated.
     expect([...bodiesById.values()].every((bodies) => bodies.size === 1)).toBe(true);
@@ -162,9 +172,12 @@ describe('lifecycle events delivered to a backend that fails, times out, then re
       expect(seen).toEqual([...seen].sort((x, y) => x - y));
       expect(events[0]!.type).toBe('order.started');
       expect(events.at(-1)!.type).toBe('order.completed');
-      expect(events.filter((e) => e.type === 'number.ported').map((e) => e.data.phoneNumber).sort()).toEqual(
-        order.phoneNumbers.map((n) => n.phoneNumber).sort()
-      );
+      expect(
+        events
+          .filter((e) => e.type === 'number.ported')
+          .map((e) => e.data.phoneNumber)
+          .sort()
+      ).toEqual(order.phoneNumbers.map((n) => n.phoneNumber).sort());
       expect(events.some((e) => e.type === 'number.status_changed')).toBe(true);
     }
 

@@ -35,15 +35,19 @@ describe('events settings', () => {
 
 describe('order options for events', () => {
   it('take an http(s) eventsUrl and a give-up duration', () => {
-    expect(
-      orderOptionsSchema.parse({ eventsUrl: 'http://127.0.0.1:9000/events', eventsGiveUpAfter: '2h' })
-    ).toEqual({ eventsUrl: 'http://127.0.0.1:9000/events', eventsGiveUpAfter: '2h' });
+    expect(orderOptionsSchema.parse({ eventsUrl: 'http://127.0.0.1:9000/events', eventsGiveUpAfter: '2h' })).toEqual({
+      eventsUrl: 'http://127.0.0.1:9000/events',
+      eventsGiveUpAfter: '2h',
+    });
   });
 
   it('refuse anything else with a specific message', () => {
     const bad = orderOptionsSchema.safeParse({ eventsUrl: 'mailto:ops@example.com' });
     expect(bad.success).toBe(false);
-    expect(bad.error!.issues[0]).toMatchObject({ path: ['eventsUrl'], message: expect.stringMatching(/http\(s\) URL/) });
+    expect(bad.error!.issues[0]).toMatchObject({
+      path: ['eventsUrl'],
+      message: expect.stringMatching(/http\(s\) URL/),
+    });
     expect(orderOptionsSchema.safeParse({ eventsGiveUpAfter: 'soon' }).success).toBe(false);
   });
 });

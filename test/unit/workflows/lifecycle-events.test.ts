@@ -13,8 +13,9 @@ import {
 } from '../../../src/workflows/lifecycle-events';
 import type { EventDraft } from '../../../src/workflows/lifecycle-events';
 import { note, setPhase, TIMELINE_LIMIT } from '../../../src/workflows/state';
+import { statusView } from '../../../src/workflows/status-view';
 import type { PortInState } from '../../../src/workflows/state';
-import { A, apply, B, deepFreeze, KW1, numberEvent, portingOrder, requestEvent, wf, withNumber, withRequest } from './fixtures';
+import { A, apply, B, deepFreeze, KW1, numberEvent, portingOrder, wf, withNumber, withRequest } from './fixtures';
 
 const DAY = 24 * 3_600_000;
 const ctx = { loaExpiryMs: 30 * DAY };
@@ -68,7 +69,11 @@ describe('lifecycleEvents: what a change of state means for the backend', () => 
     const done = withNumber(dated, A, { status: PhoneNumberStatus.COMPLETED });
     expect(derive(dated, done)).toEqual([
       expect.objectContaining({ type: 'number.status_changed', data: expect.objectContaining({ to: 'completed' }) }),
-      { type: 'number.ported', timestamp: AT, data: { phoneNumber: A, requestSid: KW1, portDate: '2025-04-15T16:00:00Z' } },
+      {
+        type: 'number.ported',
+        timestamp: AT,
+        data: { phoneNumber: A, requestSid: KW1, portDate: '2025-04-15T16:00:00Z' },
+      },
     ]);
   });
 
@@ -82,7 +87,11 @@ describe('lifecycleEvents: what a change of state means for the backend', () => 
       'order.action_required',
     ]);
     const [, reject, action] = derive(submitted, rejected);
-    expect(reject!.data).toEqual({ phoneNumber: A, requestSid: KW1, rejection: { code: 22155, reason: 'Invalid PIN' } });
+    expect(reject!.data).toEqual({
+      phoneNumber: A,
+      requestSid: KW1,
+      rejection: { code: 22155, reason: 'Invalid PIN' },
+    });
     expect(action!.data).toEqual({
       status: 'Action Required',
       rejectedNumbers: [{ phoneNumber: A, requestSid: KW1, rejection: { code: 22155, reason: 'Invalid PIN' } }],
@@ -111,7 +120,11 @@ describe('lifecycleEvents: what a change of state means for the backend', () => 
       ...setPhase(porting, 'failed', AT, 'boom'),
       failure: { type: 'TwilioRefused', code: 20003, message: 'Authenticate' },
     };
-    expect(derive(porting, failed)[0]!.data.failure).toEqual({ type: 'TwilioRefused', code: 20003, message: 'Authenticate' });
+    expect(derive(porting, failed)[0]!.data.failure).toEqual({
+      type: 'TwilioRefused',
+      code: 20003,
+      message: 'Authenticate',
+    });
   });
 
   it('puts number events before the ending when both happen in one change', () => {
@@ -309,5 +322,31 @@ describe('the outbox', () => {
     });
     expect(recovered.pending.map((e) => e.data.sequence)).toEqual([2]);
     expect(giveUpPending(recovered)).toMatchObject({ pending: [], givenUp: 1 });
+  });
+});
+
+describe('the events section of portInStatus', () => {
+  const ctx = { loaExpiryMs: 30 * DAY, autoCancelMs: null, nextReconcileAt: 0 };
+
+  it('is null for an order that sends no events', () => {
+    expect(statusView(portingOrder(), ctx).events).toBeNull();
+  });
+
+  it('shows delivered, pending, failing and the last error', () => {
+    const draft: EventDraft = { type: 'number.live', timestamp: AT, data: { message: 'm' } };
+    let events = appendEvents(emptyOutbox(), [draft, draft, draft], order);
+    events = markFailed(markDelivered(events, 1, wf(1)), 'HTTP 503 from http://127.0.0.1:1/x', wf(2));
+    expect(statusView({ ...portingOrder(), events }, ctx).events).toEqual({
+      delivered: 1,
+      pending: 2,
+      failing: true,
+      failingSince: wf(2),
+      failedAttempts: 1,
+      lastError: { at: wf(2), message: 'HTTP 503 from http://127.0.0.1:1/x' },
+      lastDeliveredAt: wf(1),
+      dropped: 0,
+      givenUp: 0,
+      recorded: 3,
+    });
   });
 });
