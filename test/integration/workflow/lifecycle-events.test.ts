@@ -196,6 +196,38 @@ describe('lifecycle events delivered to a backend that fails, times out, then re
     }
   }, 300_000);
 
+  it('keeps the outbox across continue-as-new: one sequence, one order.started, nothing lost', async () => {
+    endpoint.release();
+    const order = buildOrder(env.sandbox, ['+14155551045', '+14155551046'], {
+      // At least 20 events per run: the first run has more than that before it starts waiting.
+      options: { reconcileInterval: '300ms', continueAsNewAfterEvents: 20, eventsUrl: `${base}/continued` },
+    });
+    const worker = await createPortflowWorker({
+      connection: env.temporal.nativeConnection,
+      taskQueue: env.taskQueue,
+      porting: env.porting,
+      workflowBundle: workflowBundle(),
+      events: { secret, timeoutMs: 1000 },
+    });
+    const view = await worker.runUntil(async () => {
+      await startPortIn(env.client, order, { taskQueue: env.taskQueue, now: env.sandbox.clock.now() });
+      await waitForPortIn(env.client, order.orderId);
+      return getPortInStatus(env.client, order.orderId);
+    });
+    expect(view.counters.runs).toBeGreaterThanOrEqual(2);
+    const received = endpoint.arrivals
+      .filter((a) => a.path === '/continued' && a.answer === 200)
+      .map((a) => verifyPortflowEvent(a.body, a.headers, secret));
+    // An activity in flight at continue-as-new may deliver again in the next run: by id, once each, in order.
+    const firsts = received.filter((e, i) => received.findIndex((o) => o.data.eventId === e.data.eventId) === i);
+    expect(firsts.map((e) => e.data.sequence)).toEqual(firsts.map((_, i) => i));
+    expect(firsts).toHaveLength(view.events!.recorded);
+    expect(view.events).toMatchObject({ pending: 0, failing: false, dropped: 0, givenUp: 0 });
+    expect(firsts.filter((e) => e.type === 'order.started')).toHaveLength(1);
+    expect(firsts.at(-1)!.type).toBe('order.completed');
+    expect(firsts.filter((e) => e.type === 'number.ported')).toHaveLength(2);
+  }, 300_000);
+
   it('shows an order URL without a signing secret as failing, and gives its events up after the grace', async () => {
     const order = buildOrder(env.sandbox, ['+14155551044'], {
       options: { reconcileInterval: '1s', eventsUrl: `${base}/no-secret`, eventsGiveUpAfter: '1s' },
