@@ -12,6 +12,7 @@
 import { portflowEventId } from '../events/types';
 import type { PortflowEvent, PortflowEventData, PortflowEventType } from '../events/types';
 import { PhoneNumberStatus } from '../twilio/porting-event';
+import { cancelWindows } from './deadlines';
 import { cancelCutoffOf, labelOfNumberStatus, orderCancelCutoff, orderStatus } from './state';
 import type { NumberState, PortInState, TimelineEntry } from './state';
 
@@ -109,7 +110,24 @@ function activationReason(n: NumberState | undefined): string | null {
   return typeof reason === 'string' ? reason : null;
 }
 
-function fromTimeline(state: PortInState, entry: TimelineEntry, ctx: EventContext): EventDraft | null {
+/**
+ * The cancel window a `cancel-window-*` entry is about: the request's window whose cutoff the same
+ * change marked noted with that stage (the deadline timers keep `cancelWindowNoted` per cutoff).
+ */
+function notedWindow(prev: PortInState, next: PortInState, requestSid: string, stage: string) {
+  const before = prev.requests[requestSid]?.cancelWindowNoted ?? {};
+  const after = next.requests[requestSid]?.cancelWindowNoted ?? {};
+  const cutoff = Object.keys(after).find((at) => after[at] === stage && before[at] !== stage);
+  if (!cutoff) return undefined;
+  return cancelWindows(next).find((w) => w.requestSid === requestSid && new Date(w.cutoff).toISOString() === cutoff);
+}
+
+function fromTimeline(
+  prev: PortInState,
+  state: PortInState,
+  entry: TimelineEntry,
+  ctx: EventContext
+): EventDraft | null {
   const type = TIMELINE_EVENTS[entry.kind];
   if (!type) return null;
   const request = entry.requestSid ? state.requests[entry.requestSid] : undefined;
@@ -139,6 +157,21 @@ function fromTimeline(state: PortInState, entry: TimelineEntry, ctx: EventContex
       return { type, timestamp: entry.at, data: { ...base, phoneNumbers: request ? [...request.phoneNumbers] : [] } };
     case 'cancel_window.closing':
     case 'cancel_window.closed': {
+      const window = entry.requestSid
+        ? notedWindow(prev, state, entry.requestSid, type === 'cancel_window.closing' ? 'closing' : 'closed')
+        : undefined;
+      if (window) {
+        return {
+          type,
+          timestamp: entry.at,
+          data: {
+            ...base,
+            phoneNumbers: [...window.phoneNumbers],
+            cancelCutoffAt: new Date(window.cutoff).toISOString(),
+            cutoffConfirmed: window.confirmed,
+          },
+        };
+      }
       const numbers = number
         ? [number]
         : request
@@ -232,7 +265,7 @@ export function lifecycleEvents(
     });
   }
   for (const entry of addedTimelineEntries(prev, next)) {
-    const draft = fromTimeline(next, entry, ctx);
+    const draft = fromTimeline(prev, next, entry, ctx);
     if (draft) out.push(draft);
   }
   const ending = ENDINGS[next.phase];

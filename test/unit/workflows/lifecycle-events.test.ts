@@ -12,6 +12,7 @@ import {
   TIMELINE_EVENTS,
 } from '../../../src/workflows/lifecycle-events';
 import type { EventDraft } from '../../../src/workflows/lifecycle-events';
+import { cancelWindowMessage, cancelWindows, markCancelWindowNoted } from '../../../src/workflows/deadlines';
 import { note, setPhase, TIMELINE_LIMIT } from '../../../src/workflows/state';
 import { statusView } from '../../../src/workflows/status-view';
 import type { PortInState } from '../../../src/workflows/state';
@@ -215,6 +216,36 @@ describe('lifecycleEvents: what a change of state means for the backend', () => 
         // B has no port date: the target date's midnight minus 72 h is the earlier cutoff.
         data: { requestSid: KW1, phoneNumbers: [A, B], cancelCutoffAt: '2025-04-12T00:00:00.000Z' },
       });
+    });
+
+    it('cancel_window.* from the deadline timers name exactly the window noted (its numbers and cutoff)', () => {
+      // A's date is confirmed, B's is not: two windows in one request; the timers note them one by one.
+      const dated = withNumber(porting, A, { portDate: '2025-04-15T16:00:00.000Z' });
+      const windows = cancelWindows(dated);
+      expect(windows).toHaveLength(2);
+      for (const w of windows) {
+        for (const stage of ['closing', 'closed'] as const) {
+          const noted = note(markCancelWindowNoted(dated, w, stage), {
+            at: AT,
+            kind: `cancel-window-${stage}`,
+            message: cancelWindowMessage(w, stage, Date.parse(AT)),
+            requestSid: w.requestSid,
+            ...(w.phoneNumbers.length === 1 ? { phoneNumber: w.phoneNumbers[0]! } : {}),
+          });
+          expect(derive(dated, noted)).toEqual([
+            {
+              type: `cancel_window.${stage}`,
+              timestamp: AT,
+              data: expect.objectContaining({
+                requestSid: KW1,
+                phoneNumbers: w.phoneNumbers,
+                cancelCutoffAt: new Date(w.cutoff).toISOString(),
+                cutoffConfirmed: w.confirmed,
+              }),
+            },
+          ]);
+        }
+      }
     });
 
     it('number.live and number.configuration_failed (the reason from the activation state when there is one)', () => {
