@@ -105,6 +105,16 @@ export const orderOptionsSchema = strictObject({
   /** Continue-as-new once this run has received this many signals (Temporal caps a run at 10,000). */
   continueAsNewAfterSignals: z.number().int().min(1).optional(),
   /**
+   * Attempts at creating each request before the order fails as AttemptsExhausted (retryable errors
+   * only: 5xx, timeouts; a refusal fails at once). @default 20, about 15 minutes of backoff
+   */
+  createAttempts: z
+    .number()
+    .int({ message: 'expected a whole number of attempts' })
+    .min(1, { message: 'expected at least 1 attempt' })
+    .max(20, { message: 'expected at most 20 attempts (the default)' })
+    .optional(),
+  /**
    * Where this order's lifecycle events go (README "Events for your backend"); defaults to the
    * worker's PORTFLOW_EVENTS_URL. Signed with the worker's PORTFLOW_EVENTS_SECRET.
    */

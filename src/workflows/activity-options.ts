@@ -10,6 +10,7 @@
  * whose attempt hangs; it must exceed the client timeout times the calls an attempt makes.
  * `npx tsx bench/recovery.ts` measures kill-to-next-attempt for every activity.
  */
+import type { ActivityOptions } from '@temporalio/common';
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { PortInActivities } from '../activities';
 
@@ -26,12 +27,21 @@ export const portability = proxyActivities<PortInActivities>({
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
-export const creation = proxyActivities<PortInActivities>({
+/** Attempts at creating a request; an order may ask for fewer (`options.createAttempts`). */
+export const DEFAULT_CREATE_ATTEMPTS = 20;
+const creationOptions = (maximumAttempts: number): ActivityOptions => ({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   // Bounded: an order that cannot be created after this many tries needs a person, not a loop.
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts: 20 },
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts },
 });
+export const creation = proxyActivities<PortInActivities>(creationOptions(DEFAULT_CREATE_ATTEMPTS));
+/** The creation stub with the order's own attempt count (since the `portflow-create-attempts` patch). */
+export function creationWithAttempts(maximumAttempts: number): typeof creation {
+  return maximumAttempts === DEFAULT_CREATE_ATTEMPTS
+    ? creation
+    : proxyActivities<PortInActivities>(creationOptions(maximumAttempts));
+}
 
 // Since the `portflow-needs-attention` patch: calls whose failure parks the order (operator actions,
 // polls) give up after a few attempts, so the order can say "Needs Attention" and try again later

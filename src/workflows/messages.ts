@@ -227,7 +227,12 @@ export interface PortInStatusView {
   attention: AttentionView | null;
   /** Lifecycle event delivery; null when the order sends no events (no URL, or a run from before them). */
   events: EventsView | null;
-  counters: { applied: number; duplicates: number; stale: number; unrouted: number; runs: number };
+  /**
+   * Events by what became of them: applied, duplicates, stale, unrouted, and `suspect` (webhooks the
+   * reducer refused as backwards or dated too far ahead; each one triggers a reconcile). `runs`: this
+   * order's runs so far (continue-as-new).
+   */
+  counters: { applied: number; duplicates: number; stale: number; unrouted: number; runs: number; suspect: number };
 }
 
 /** Query: the whole state of the order, with deadlines and a timeline. */

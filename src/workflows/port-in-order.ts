@@ -37,6 +37,7 @@ import type { PortingEvent } from '../twilio/porting-event';
 import type { CreatePortInRequest } from '../twilio/schemas/port-in';
 import {
   creation,
+  creationWithAttempts,
   eventDelivery,
   operatorActions,
   portability,
@@ -150,6 +151,8 @@ export const PORT_IN_PATCHES = {
    * `PortInCancelCutoff` search attribute.
    */
   deadlineTimers: 'portflow-deadline-timers',
+  /** `options.createAttempts` bounds the attempts at creating a request (before: always 20). */
+  createAttempts: 'portflow-create-attempts',
   /**
    * Lifecycle events for the order's backend (options.eventsUrl or the worker's PORTFLOW_EVENTS_URL):
    * derived in update(), kept in the state's outbox, delivered in order beside the port.
@@ -290,6 +293,7 @@ export class PortInOrderWorkflow {
       claimInbox: patched(PORT_IN_PATCHES.claimInbox),
       apiIsTruth: patched(PORT_IN_PATCHES.apiIsTruth),
       deadlineTimers: patched(PORT_IN_PATCHES.deadlineTimers),
+      createAttempts: patched(PORT_IN_PATCHES.createAttempts),
       lifecycleEvents: patched(PORT_IN_PATCHES.lifecycleEvents),
     };
     this.loaReminderOffsetsMs = this.v.deadlineTimers ? this.opts.loaReminders.map(parseDuration) : [];
@@ -886,8 +890,10 @@ export class PortInOrderWorkflow {
     // ----- step 3: the request(s), exactly once -------------------------------------------------
     if (this.state.phase === 'creating_requests') {
       const portable = order.phoneNumbers.filter((n) => this.state.numbers[n.phoneNumber]?.status === 'checking');
+      const attempts = this.v.createAttempts ? order.options?.createAttempts : undefined;
+      const stub = attempts ? creationWithAttempts(attempts) : creation;
       for (let i = 0; i < portable.length; i += MAX_NUMBERS_PER_REQUEST) {
-        await this.createRequest(portable.slice(i, i + MAX_NUMBERS_PER_REQUEST), {}, [], verdicts, creation);
+        await this.createRequest(portable.slice(i, i + MAX_NUMBERS_PER_REQUEST), {}, [], verdicts, stub);
       }
       this.update(
         setPhase(

@@ -178,7 +178,8 @@ export function statusView(state: PortInState, ctx: StatusContext): PortInStatus
     failure: failureView(state),
     attention: attentionView(state, ctx),
     events: eventsView(state),
-    counters: { ...state.counters },
+    // States carried over from before rules V2 have no suspect counter: none were refused then.
+    counters: { ...state.counters, suspect: state.counters.suspect ?? 0 },
   };
 }
 
