@@ -69,3 +69,20 @@ export const eventDelivery = proxyActivities<PortInActivities>({
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '4 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
 });
+
+/**
+ * After the port: how often a completed number is looked for in the account before it ends as
+ * "configuration failed". Twilio lists a ported number shortly after Completed; 2 s doubling to a
+ * minute over 8 attempts waits about three minutes in all. Twilio's refusals are not retried.
+ */
+export const ACTIVATION_ATTEMPTS = 8;
+export const activation = proxyActivities<PortInActivities>({
+  startToCloseTimeout: '1 minute',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: {
+    initialInterval: '2 seconds',
+    maximumInterval: '1 minute',
+    backoffCoefficient: 2,
+    maximumAttempts: ACTIVATION_ATTEMPTS,
+  },
+});
