@@ -7,7 +7,7 @@
  *   npx tsx bench/port-in-1000.ts [--numbers 1000]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +19,7 @@ import { startDevServer } from '../src/temporal-server/dev-server';
 import { PortingClient } from '../src/twilio/client';
 import { startWebhookReceiver } from '../src/webhooks';
 import { portInWorkflowId } from '../src/workflows/messages';
+import { loadAverage, peakRssMb } from './proc';
 
 const DAY = 86_400_000;
 
@@ -26,12 +27,6 @@ function benchNumber(i: number): string {
   // Exchange 555 with subscriber numbers from 2000: plain portable numbers in the sandbox's table.
   const npas = ['212', '303', '312', '415', '503', '617', '702', '808', '917'];
   return `+1${npas[Math.floor(i / 8000) % npas.length]}555${2000 + (i % 8000)}`;
-}
-
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 1024);
 }
 
 async function main(): Promise<void> {
@@ -139,6 +134,7 @@ async function main(): Promise<void> {
       `webhooks:              ${stats.received} received, ${stats.routed} routed, ${stats.duplicate} duplicate`
     );
     console.log(`worker peak RSS:       ${peakRssMb(worker.pid!)} MB`);
+    console.log(`load average:          ${loadAverage()} (1, 5, 15 min; ${os.cpus().length} cores)`);
   } finally {
     worker.kill('SIGTERM');
     await new Promise((r) => worker.once('exit', r));

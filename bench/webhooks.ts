@@ -17,12 +17,12 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { signJsonWebhook } from '../src/sandbox/signature';
+import { processCpuMs } from './proc';
 import { PortInRequestSids } from '../src/search-attributes';
 import { startDevServer } from '../src/temporal-server/dev-server';
 import type { DevServerHandle } from '../src/temporal-server/dev-server';
@@ -109,20 +109,6 @@ interface CpuSample {
   bench: number;
   receiver: number | null;
   temporal: number | null;
-}
-
-/** utime + stime of a Linux process, in ms; null where /proc is not available. */
-function processCpuMs(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may contain spaces): state is field 3, utime 14, stime 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? ticks * 10 : null; // USER_HZ is 100 on Linux
-  } catch {
-    return null;
-  }
 }
 
 let cpuPids: { receiver?: number; temporal?: number } = {};

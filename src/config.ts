@@ -27,6 +27,18 @@ const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|days?|hours?|minut
   message: 'expected a duration such as "30s", "5m", "6h" or "2 days"',
 });
 
+/** Defaults of the PORTFLOW_WORKER_* tuning; docs/scale.md has the figures behind them. */
+export const WORKER_DEFAULTS = {
+  maxCachedWorkflows: 250,
+  maxConcurrentActivityTaskExecutions: 100,
+  maxConcurrentWorkflowTaskExecutions: 40,
+} as const;
+
+const RPS_MESSAGE = 'expected a number of requests per second above 0 (at most 10000), or "off"';
+
+/** Default of PORTFLOW_TWILIO_MAX_RPS; docs/scale.md has the figures behind it. */
+export const DEFAULT_TWILIO_MAX_RPS = 25;
+
 const sandboxUrl = `http://127.0.0.1:${SANDBOX_DEFAULT_PORT}`;
 
 /** The levels of the SDK's DefaultLogger. */
@@ -49,6 +61,18 @@ const envSchema = z.object({
   TWILIO_DOCUMENTS_BASE_URL: url.default(sandboxUrl),
   TWILIO_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   TWILIO_MAX_CONCURRENCY: z.coerce.number().int().positive().default(20),
+  // Requests per second across every order of the worker (a token bucket); "off" lifts the limit.
+  PORTFLOW_TWILIO_MAX_RPS: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .union(
+        [z.literal('off'), z.coerce.number({ message: RPS_MESSAGE }).positive(RPS_MESSAGE).max(10_000, RPS_MESSAGE)],
+        {
+          message: RPS_MESSAGE,
+        }
+      )
+      .default(DEFAULT_TWILIO_MAX_RPS)
+  ),
 
   SANDBOX_PORT: port.default(SANDBOX_DEFAULT_PORT),
 
@@ -57,6 +81,25 @@ const envSchema = z.object({
   WEBHOOK_PUBLIC_BASE_URL: url.optional(),
 
   PORTFLOW_RECONCILE_INTERVAL: duration.default('6 hours'),
+  // Worker tuning; docs/scale.md has the measurements behind each default.
+  PORTFLOW_WORKER_MAX_CACHED_WORKFLOWS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .default(WORKER_DEFAULTS.maxCachedWorkflows),
+  PORTFLOW_WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(10_000)
+    .default(WORKER_DEFAULTS.maxConcurrentActivityTaskExecutions),
+  PORTFLOW_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce
+    .number()
+    .int()
+    .min(2)
+    .max(10_000)
+    .default(WORKER_DEFAULTS.maxConcurrentWorkflowTaskExecutions),
   PORTFLOW_METRICS_HOST: z.string().default('127.0.0.1'),
   PORTFLOW_METRICS_PORT: port.default(9464),
   PORTFLOW_ATTENTION_GAUGE_INTERVAL: duration.default('60s'),
@@ -97,12 +140,20 @@ export interface PortflowConfig {
     documentsBaseUrl: string;
     timeoutMs: number;
     maxConcurrency: number;
+    /** Requests per second across the process (PORTFLOW_TWILIO_MAX_RPS); null: no limit. */
+    maxRequestsPerSecond: number | null;
     /** True when every Twilio URL points at the local sandbox. */
     usesSandbox: boolean;
   };
   sandbox: { port: number };
   webhooks: { host: string; port: number; publicBaseUrl?: string };
   workflow: { reconcileInterval: string };
+  /** Worker tuning (PORTFLOW_WORKER_*): the SDK options of the same names. */
+  worker: {
+    maxCachedWorkflows: number;
+    maxConcurrentActivityTaskExecutions: number;
+    maxConcurrentWorkflowTaskExecutions: number;
+  };
   /** The worker's Prometheus endpoint. */
   metrics: {
     host: string;
@@ -176,11 +227,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PortflowConfig
       documentsBaseUrl: e.TWILIO_DOCUMENTS_BASE_URL,
       timeoutMs: e.TWILIO_TIMEOUT_MS,
       maxConcurrency: e.TWILIO_MAX_CONCURRENCY,
+      maxRequestsPerSecond: e.PORTFLOW_TWILIO_MAX_RPS === 'off' ? null : e.PORTFLOW_TWILIO_MAX_RPS,
       usesSandbox,
     },
     sandbox: { port: e.SANDBOX_PORT },
     webhooks: { host: e.WEBHOOK_HOST, port: e.WEBHOOK_PORT, publicBaseUrl: e.WEBHOOK_PUBLIC_BASE_URL },
     workflow: { reconcileInterval: e.PORTFLOW_RECONCILE_INTERVAL },
+    worker: {
+      maxCachedWorkflows: e.PORTFLOW_WORKER_MAX_CACHED_WORKFLOWS,
+      maxConcurrentActivityTaskExecutions: e.PORTFLOW_WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentWorkflowTaskExecutions: e.PORTFLOW_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    },
     metrics: {
       host: e.PORTFLOW_METRICS_HOST,
       port: e.PORTFLOW_METRICS_PORT,

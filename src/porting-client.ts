@@ -20,6 +20,7 @@ export function portingClientFromConfig(
     ...(config.apiKey && config.apiSecret ? { apiKey: config.apiKey, apiSecret: config.apiSecret } : {}),
     timeoutMs: config.timeoutMs,
     maxConcurrency: config.maxConcurrency,
+    ...(config.maxRequestsPerSecond != null ? { maxRequestsPerSecond: config.maxRequestsPerSecond } : {}),
     ...overrides,
   });
 }

@@ -79,6 +79,22 @@ export function createPortflowWorker(options: PortflowWorkerOptions): Promise<Wo
 }
 
 /**
+ * The worker options of the PORTFLOW_WORKER_* settings. A workflow task cannot run uncached, so
+ * the SDK wants no more concurrent tasks than cached workflows: capped here rather than warned about.
+ */
+export function workerTuning(config: PortflowConfig): NonNullable<PortflowWorkerOptions['tuning']> {
+  const w = config.worker;
+  return {
+    maxCachedWorkflows: w.maxCachedWorkflows,
+    maxConcurrentActivityTaskExecutions: w.maxConcurrentActivityTaskExecutions,
+    maxConcurrentWorkflowTaskExecutions:
+      w.maxCachedWorkflows > 0
+        ? Math.max(2, Math.min(w.maxConcurrentWorkflowTaskExecutions, w.maxCachedWorkflows))
+        : w.maxConcurrentWorkflowTaskExecutions,
+  };
+}
+
+/**
  * Installs the SDK runtime once per process: logs at INFO and Temporal's metrics (plus portflow's
  * own counters, emitted from workflow code) in Prometheus format on the metrics port.
  */
@@ -131,6 +147,7 @@ async function main(): Promise<void> {
       settings: { reconcileInterval: config.workflow.reconcileInterval },
       events: config.events,
       dataConverter: await loadDataConverter(config),
+      tuning: workerTuning(config),
     });
     console.log(
       `portflow worker: task queue ${config.temporal.taskQueue} on ${config.temporal.description}; ` +

@@ -241,6 +241,8 @@ export function registerControlApi(app: FastifyInstance, core: SandboxCore): voi
     };
   });
 
+  app.get('/_sandbox/api-calls', async () => ({ calls: Object.fromEntries(core.apiCalls) }));
+
   app.post('/_sandbox/reset', async () => {
     core.reset();
     return { ok: true, ...clockView(core) };

@@ -96,6 +96,8 @@ export class SandboxCore {
   readonly scheduler = new Scheduler();
   readonly store = new SandboxStore();
   readonly faults = new FaultRegistry();
+  /** API requests received, by endpoint (`GET /v1/Porting/PortIn/{sid}`), faulted ones included. */
+  readonly apiCalls = new Map<string, number>();
   readonly carrier: Carrier;
   readonly notifier: WebhookNotifier;
   readonly logger: SandboxLogger;
@@ -214,6 +216,7 @@ export class SandboxCore {
     this.store.reset();
     this.faults.clear();
     this.notifier.reset();
+    this.apiCalls.clear();
     this.settings = structuredClone(this.initialSettings);
   }
 

@@ -53,6 +53,8 @@ export interface SandboxHandle {
   completeNumber(portInRequestSid: string, numberRef: string): Record<string, unknown>;
   portIns(): PortInWire[];
   webhooks(filter?: { event?: string; status?: string; portInRequestSid?: string }): Delivery[];
+  /** API requests received since the start (or the last reset), by endpoint: `{"GET /v1/Porting/PortIn/{sid}": 3}`. */
+  apiCalls(): Record<string, number>;
   /** Resolves when no webhook is queued, in flight, retrying, delayed or held. */
   webhooksIdle(): Promise<void>;
   addFault(spec: FaultInput): string;
@@ -85,20 +87,38 @@ declare module 'fastify' {
   }
 }
 
-const KNOWN_PATHS: ReadonlyArray<[RegExp, string[]]> = [
-  [/^\/v1\/Porting\/Portability\/PhoneNumber\/[^/]+$/, ['GET']],
-  [/^\/v1\/Documents$/, ['POST']],
-  [/^\/v1\/Documents\/[^/]+$/, ['GET']],
-  [/^\/v1\/Porting\/PortIn$/, ['POST']],
-  [/^\/v1\/Porting\/PortIn\/PortInRequests$/, ['GET']],
-  [/^\/v1\/Porting\/PortIn\/[^/]+$/, ['GET', 'DELETE']],
-  [/^\/v1\/Porting\/PortIn\/[^/]+\/PhoneNumber\/[^/]+$/, ['GET', 'DELETE']],
-  [/^\/v1\/Porting\/Configuration\/Webhook$/, ['GET', 'POST']],
-  [/^\/v1\/Porting\/Configuration\/Webhook\/[^/]+$/, ['DELETE']],
-  [/^\/2010-04-01\/Accounts\/[^/]+\/IncomingPhoneNumbers\.json$/, ['GET']],
-  [/^\/2010-04-01\/Accounts\/[^/]+\/IncomingPhoneNumbers\/[^/]+$/, ['GET', 'POST']],
-  [/^\/v1\/Services\/[^/]+\/PhoneNumbers$/, ['GET', 'POST']],
+const KNOWN_PATHS: ReadonlyArray<[RegExp, string[], string]> = [
+  [/^\/v1\/Porting\/Portability\/PhoneNumber\/[^/]+$/, ['GET'], '/v1/Porting/Portability/PhoneNumber/{number}'],
+  [/^\/v1\/Documents$/, ['POST'], '/v1/Documents'],
+  [/^\/v1\/Documents\/[^/]+$/, ['GET'], '/v1/Documents/{sid}'],
+  [/^\/v1\/Porting\/PortIn$/, ['POST'], '/v1/Porting/PortIn'],
+  [/^\/v1\/Porting\/PortIn\/PortInRequests$/, ['GET'], '/v1/Porting/PortIn/PortInRequests'],
+  [/^\/v1\/Porting\/PortIn\/[^/]+$/, ['GET', 'DELETE'], '/v1/Porting/PortIn/{sid}'],
+  [
+    /^\/v1\/Porting\/PortIn\/[^/]+\/PhoneNumber\/[^/]+$/,
+    ['GET', 'DELETE'],
+    '/v1/Porting/PortIn/{sid}/PhoneNumber/{sid}',
+  ],
+  [/^\/v1\/Porting\/Configuration\/Webhook$/, ['GET', 'POST'], '/v1/Porting/Configuration/Webhook'],
+  [/^\/v1\/Porting\/Configuration\/Webhook\/[^/]+$/, ['DELETE'], '/v1/Porting/Configuration/Webhook/{sid}'],
+  [
+    /^\/2010-04-01\/Accounts\/[^/]+\/IncomingPhoneNumbers\.json$/,
+    ['GET'],
+    '/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json',
+  ],
+  [
+    /^\/2010-04-01\/Accounts\/[^/]+\/IncomingPhoneNumbers\/[^/]+$/,
+    ['GET', 'POST'],
+    '/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers/{sid}.json',
+  ],
+  [/^\/v1\/Services\/[^/]+\/PhoneNumbers$/, ['GET', 'POST'], '/v1/Services/{sid}/PhoneNumbers'],
 ];
+
+/** The endpoint a request is counted under: method and path template, or `other` for unknown paths. */
+export function endpointOf(method: string, path: string): string {
+  const known = KNOWN_PATHS.find(([pattern]) => pattern.test(path));
+  return known ? `${method} ${known[2]}` : 'other';
+}
 
 function pathOf(req: FastifyRequest): string {
   return req.url.split('?')[0] ?? req.url;
@@ -155,6 +175,8 @@ export async function buildServer(core: SandboxCore): Promise<FastifyInstance> {
   app.addHook('onRequest', async (req) => {
     core.catchUp();
     if (isControl(req)) return;
+    const endpoint = endpointOf(req.method, pathOf(req));
+    core.apiCalls.set(endpoint, (core.apiCalls.get(endpoint) ?? 0) + 1);
     checkBasicAuth(req.headers.authorization, core.credentials);
     await core.sleep(core.settings.latencyMs);
     const fault = core.faults.takeHttp(req.method, pathOf(req));
@@ -344,6 +366,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       resetToWallClock: () => core.clock.resetToWallClock(),
     },
     reset: () => core.reset(),
+    apiCalls: () => Object.fromEntries(core.apiCalls),
     sign: (sid) => {
       const req = findRequest(sid);
       core.carrier.sign(req);

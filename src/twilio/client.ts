@@ -14,6 +14,7 @@ import {
   pathParam,
 } from './formats';
 import { type HttpCall, HttpTransport, type RequestLogEvent, type ResponseLogEvent } from './http';
+import type { RateClock } from './rate-limiter';
 import { type PortingDocument, documentInbound } from './schemas/document';
 import {
   type IncomingPhoneNumber,
@@ -88,6 +89,13 @@ export interface PortingClientOptions {
   keepAlive?: boolean;
   /** At most this many calls in flight at once, across every method of this client. @default 20 */
   maxConcurrency?: number;
+  /**
+   * At most this many requests start per second, on average, across every method of this client
+   * (a token bucket; a 429's `Retry-After` pauses it for every call). @default no rate limit
+   */
+  maxRequestsPerSecond?: number;
+  /** Clock of the rate limit (for tests). */
+  rateClock?: RateClock;
   /**
    * Retries of GET and DELETE after a retryable failure; POSTs are never retried. Inside Temporal
    * activities the worker turns them off ({@link PortingClient.withRetries}): Temporal retries. @default 3
@@ -194,6 +202,10 @@ export class PortingClient {
     };
     positive('timeoutMs', 1);
     positive('maxConcurrency', 1);
+    const rps = options.maxRequestsPerSecond;
+    if (rps !== undefined && (!Number.isFinite(rps) || rps <= 0)) {
+      problems.push({ path: 'maxRequestsPerSecond', rule: 'range', message: 'expected a number above 0', value: rps });
+    }
     for (const key of ['maxRetries', 'retryBaseDelayMs', 'retryMaxDelayMs', 'maxRetryAfterMs'] as const) {
       const v = options[key];
       if (v !== undefined && (!Number.isFinite(v) || v < 0)) {
@@ -215,6 +227,8 @@ export class PortingClient {
       timeoutMs: options.timeoutMs ?? 30_000,
       keepAlive: options.keepAlive ?? true,
       maxConcurrency: options.maxConcurrency ?? 20,
+      ...(options.maxRequestsPerSecond !== undefined ? { maxRequestsPerSecond: options.maxRequestsPerSecond } : {}),
+      ...(options.rateClock ? { rateClock: options.rateClock } : {}),
       maxRetries: options.maxRetries ?? 3,
       backoff: {
         baseDelayMs: options.retryBaseDelayMs ?? 250,
@@ -268,6 +282,12 @@ export class PortingClient {
   get load(): { running: number; queued: number; limit: number } {
     const l = this.http.limiter;
     return { running: l.running, queued: l.queued, limit: l.limit };
+  }
+
+  /** The request-rate limit, when one is set: requests waiting for a token and tokens handed out. */
+  get rate(): { ratePerSecond: number; queued: number; grants: number } | null {
+    const r = this.http.rate;
+    return r ? { ratePerSecond: r.ratePerSecond, queued: r.queued, grants: r.grants } : null;
   }
 
   /** Destroys the keep-alive connections: call at shutdown (and in tests) once calls have settled. */

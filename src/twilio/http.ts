@@ -17,6 +17,8 @@ import {
   TwilioServerError,
 } from './errors';
 import { ConcurrencyLimiter } from './limiter';
+import { RateLimiter } from './rate-limiter';
+import type { RateClock } from './rate-limiter';
 import { redact, redactHeaders } from './redact';
 import { type BackoffPolicy, backoffDelay, parseRetryAfter, sleep } from './retry';
 import { parseErrorBody } from './schemas/error-body';
@@ -61,6 +63,10 @@ export interface TransportOptions {
   timeoutMs: number;
   keepAlive: boolean;
   maxConcurrency: number;
+  /** Requests started per second across every call, on average; unset: no rate limit. */
+  maxRequestsPerSecond?: number;
+  /** Clock of the rate limiter (tests inject a fake one). */
+  rateClock?: RateClock;
   maxRetries: number;
   backoff: BackoffPolicy;
   userAgent: string;
@@ -96,6 +102,9 @@ export interface HttpCall<T> {
   acceptError?: (status: number, body: unknown) => T | undefined;
 }
 
+/** The longest a `Retry-After` pauses every call of the process (a bogus header cannot stop the worker for hours). */
+export const MAX_RATE_PAUSE_MS = 5 * 60_000;
+
 /** Sends {@link HttpCall}s. One per client: its agents and limiter are shared by every call. */
 export class HttpTransport {
   private readonly axios: AxiosInstance;
@@ -103,11 +112,17 @@ export class HttpTransport {
   private readonly httpsAgent: https.Agent;
   private readonly authorization: string;
   readonly limiter: ConcurrencyLimiter;
+  /** The process-wide request rate (a token bucket), when one is configured. */
+  readonly rate: RateLimiter | null;
   // The delay decided (and logged) when an attempt failed, so the wait matches what the hook was told.
   private readonly plannedDelay = new WeakMap<object, number>();
 
   constructor(private readonly options: TransportOptions) {
     this.limiter = new ConcurrencyLimiter(options.maxConcurrency);
+    this.rate =
+      options.maxRequestsPerSecond === undefined
+        ? null
+        : new RateLimiter({ ratePerSecond: options.maxRequestsPerSecond, clock: options.rateClock });
     // One socket per concurrent call is enough: the limiter never lets more run.
     const agentOptions = { keepAlive: options.keepAlive, maxSockets: options.maxConcurrency };
     this.httpAgent = new http.Agent(agentOptions);
@@ -132,8 +147,14 @@ export class HttpTransport {
     const maxAttempts = call.retry ? this.options.maxRetries + 1 : 1;
     for (let attempt = 1; ; attempt++) {
       try {
+        // A token first, then a slot: a call waiting for its turn in the rate holds no connection.
+        if (this.rate) await this.rate.acquire();
         return await this.limiter.run(() => this.attempt(call, attempt, maxAttempts));
       } catch (err) {
+        if (err instanceof TwilioRateLimitError && err.retryAfterMs != null) {
+          // Twilio said when it can take more: every call of the process waits, not only this one.
+          this.rate?.pauseFor(Math.min(err.retryAfterMs, MAX_RATE_PAUSE_MS));
+        }
         const delay = typeof err === 'object' && err !== null ? this.plannedDelay.get(err) : undefined;
         if (delay === undefined) throw err;
         // The slot is released during the wait so other calls are not held up by our backoff.

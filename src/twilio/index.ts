@@ -21,6 +21,8 @@ export { eventsFromPortIn, isParseFailure, normalizeEventName, parsePortingWebho
 export type { ParseFailure, ParseWebhookOptions } from './events';
 export type { RequestLogEvent, ResponseLogEvent } from './http';
 export { ConcurrencyLimiter } from './limiter';
+export { RateLimiter } from './rate-limiter';
+export type { RateClock, RateLimiterOptions } from './rate-limiter';
 export * from './porting-event';
 export { REDACTED, redact } from './redact';
 export { NumberType, normalizeNumberType } from './schemas/common';

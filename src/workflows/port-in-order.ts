@@ -64,6 +64,7 @@ import {
   nextLoaReminderAt,
 } from './deadlines';
 import { parseDuration } from './duration';
+import { pollDelayMs } from './poll-schedule';
 import {
   AttentionReason,
   PortInFailureType,
@@ -166,6 +167,8 @@ export const PORT_IN_PATCHES = {
    * given the order's `onPorted` configuration; it ends live or configuration failed, never failing the order.
    */
   postPortActivation: 'portflow-post-port-activation',
+  /** Polls are jittered below the reconcile interval (./poll-schedule), so orders started together do not poll together. */
+  spreadPolls: 'portflow-spread-polls',
   /**
    * Lifecycle events for the order's backend (options.eventsUrl or the worker's PORTFLOW_EVENTS_URL):
    * derived in update(), kept in the state's outbox, delivered in order beside the port.
@@ -308,6 +311,7 @@ export class PortInOrderWorkflow {
       deadlineTimers: patched(PORT_IN_PATCHES.deadlineTimers),
       createAttempts: patched(PORT_IN_PATCHES.createAttempts),
       postPortActivation: patched(PORT_IN_PATCHES.postPortActivation),
+      spreadPolls: patched(PORT_IN_PATCHES.spreadPolls),
       lifecycleEvents: patched(PORT_IN_PATCHES.lifecycleEvents),
     };
     this.loaReminderOffsetsMs = this.v.deadlineTimers ? this.opts.loaReminders.map(parseDuration) : [];
@@ -331,7 +335,7 @@ export class PortInOrderWorkflow {
           targetPortInDate: this.order.targetPortInDate,
           targetPortInTimeRangeStart: this.order.targetPortInTimeRangeStart ?? null,
         });
-    this.nextReconcileAt = now() + this.reconcileMs;
+    this.nextReconcileAt = now() + this.pollDelay(!input.resume);
     this.registerHandlers();
   }
 
@@ -818,7 +822,7 @@ export class PortInOrderWorkflow {
     const settings = await workerSettings.getWorkerSettings();
     if (!settings.reconcileInterval) return;
     this.reconcileMs = parseDuration(settings.reconcileInterval);
-    this.nextReconcileAt = now() + this.reconcileMs;
+    this.nextReconcileAt = now() + this.pollDelay(true);
   }
 
   /** Ends the order as failed: state, search attributes, timeline, metric, then the workflow's failure. */
@@ -1274,8 +1278,16 @@ export class PortInOrderWorkflow {
     return true;
   }
 
+  /**
+   * From now to the next poll: the interval, or since the patch a jittered share of it (workflow
+   * Math.random() is seeded per run by Temporal, so a replay draws the same).
+   */
+  private pollDelay(first: boolean): number {
+    return this.v.spreadPolls ? pollDelayMs(this.reconcileMs, Math.random(), first) : this.reconcileMs;
+  }
+
   private async reconcile(): Promise<void> {
-    this.nextReconcileAt = now() + this.reconcileMs;
+    this.nextReconcileAt = now() + this.pollDelay(false);
     this.reconcileSoon = false;
     for (const r of Object.values(this.state.requests)) {
       if (

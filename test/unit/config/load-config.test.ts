@@ -10,6 +10,25 @@ describe('loadConfig', () => {
     expect(config.logLevel).toBe('INFO');
   });
 
+  it('reads the Twilio request rate and the worker tuning, with their defaults, and says what is allowed', () => {
+    const defaults = loadConfig({});
+    expect(defaults.twilio.maxRequestsPerSecond).toBe(25);
+    expect(defaults.worker).toEqual({
+      maxCachedWorkflows: 250,
+      maxConcurrentActivityTaskExecutions: 100,
+      maxConcurrentWorkflowTaskExecutions: 40,
+    });
+    expect(loadConfig({ PORTFLOW_TWILIO_MAX_RPS: 'off' }).twilio.maxRequestsPerSecond).toBeNull();
+    expect(loadConfig({ PORTFLOW_TWILIO_MAX_RPS: '2.5' }).twilio.maxRequestsPerSecond).toBe(2.5);
+    expect(loadConfig({ PORTFLOW_TWILIO_MAX_RPS: '' }).twilio.maxRequestsPerSecond).toBe(25);
+    expect(() => loadConfig({ PORTFLOW_TWILIO_MAX_RPS: '0' })).toThrow(
+      /PORTFLOW_TWILIO_MAX_RPS: expected a number of requests per second above 0 \(at most 10000\), or "off"/
+    );
+    expect(() => loadConfig({ PORTFLOW_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '1' })).toThrow(
+      /PORTFLOW_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS/
+    );
+  });
+
   it('binds the worker metrics on PORTFLOW_METRICS_HOST, independently of the webhook receiver', () => {
     const config = loadConfig({ PORTFLOW_METRICS_HOST: '0.0.0.0', WEBHOOK_HOST: '127.0.0.1' });
     expect(config.metrics.host).toBe('0.0.0.0');

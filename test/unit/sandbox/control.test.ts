@@ -26,6 +26,26 @@ describe('sandbox control API (/_sandbox)', () => {
     return res.body;
   }
 
+  describe('api-calls', () => {
+    it('counts API requests by endpoint (faulted ones too), never control calls, and forgets them on reset', async () => {
+      const bill = await uploadBill(api);
+      expect(bill).toMatch(/^RD/);
+      await api('GET', '/v1/Porting/Portability/PhoneNumber/+14155551234');
+      await api('GET', '/v1/Porting/Portability/PhoneNumber/+14155551235');
+      await api('GET', '/v1/Porting/PortIn/KW00000000000000000000000000000000');
+      await control(sandbox, 'GET', '/clock');
+      const counted = (await control(sandbox, 'GET', '/api-calls')).body.calls;
+      expect(counted).toEqual({
+        'POST /v1/Documents': 1,
+        'GET /v1/Porting/Portability/PhoneNumber/{number}': 2,
+        'GET /v1/Porting/PortIn/{sid}': 1,
+      });
+      expect(sandbox.apiCalls()).toEqual(counted);
+      sandbox.reset();
+      expect((await control(sandbox, 'GET', '/api-calls')).body.calls).toEqual({});
+    });
+  });
+
   describe('clock', () => {
     it('reports, advances by ms/minutes/hours/days, and changes speed', async () => {
       const before = (await control(sandbox, 'GET', '/clock')).body;

@@ -1,0 +1,388 @@
+/**
+ * Benchmark: N concurrent orders of M numbers each through the whole flow — portability, bill
+ * upload, one request per order, signed webhooks through the receiver, completion — against the
+ * sandbox (short carrier timeline), one worker in a process of its own, a dev server of its own.
+ * Then a baseline on the same server: N trivial workflows doing the same activities, timers and
+ * signals per order. Prints wall time against the timeline's ideal, throughput against the
+ * baseline, the worker's peak RSS, CPU per order, history events per order, Twilio calls per ported
+ * number against the minimum, the webhooks, and the poll schedule of 10,000 simulated orders at the
+ * production interval against the configured request rate. Loopback only; bounded by N × M.
+ *
+ *   npx tsx bench/orders-at-scale.ts [--orders 1000] [--numbers 5] [--no-baseline]
+ *
+ * The worker takes the PORTFLOW_WORKER_* and PORTFLOW_TWILIO_MAX_RPS settings from this process's
+ * environment (their defaults otherwise), so the bench measures what a deployment would run.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { DEFAULT_TWILIO_MAX_RPS, loadConfig } from '../src/config';
+import { startSandbox } from '../src/sandbox';
+import { startPortIn } from '../src/starter';
+import { startDevServer } from '../src/temporal-server/dev-server';
+import { PortingClient } from '../src/twilio/client';
+import { silentLogger, startWebhookReceiver } from '../src/webhooks';
+import { portInWorkflowId } from '../src/workflows/messages';
+import { simulatePollRate } from '../src/workflows/poll-schedule';
+import { prng } from '../test/helpers/prng';
+import { loadAverage, peakRssMb, processCpuMs } from './proc';
+import { baselineSignal } from './scale/baseline-workflow';
+import type { BaselineInput } from './scale/baseline-workflow';
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+/** The sandbox's carrier delays (real time): review, auto-sign, carrier response, port date. */
+const TIMELINE = { reviewMs: 200, autoSignMs: 500, carrierResponseMs: 500, portDateMs: 1000 };
+const IDEAL_MS = TIMELINE.reviewMs + TIMELINE.autoSignMs + TIMELINE.carrierResponseMs + TIMELINE.portDateMs;
+/** Bound on the whole run: orders still open after this are reported, not waited for. */
+const RUN_DEADLINE_MS = 45 * 60_000;
+/** Histories fetched to count events, activities, timers and signals per order. */
+const SAMPLE = 20;
+
+function benchNumber(i: number): string {
+  // Exchange 555, subscribers 2000–9999: plain portable numbers in the sandbox's table.
+  const npas = ['212', '303', '312', '415', '503', '617', '702', '808', '917', '206', '213', '305', '404', '512'];
+  return `+1${npas[Math.floor(i / 8000) % npas.length]}555${2000 + (i % 8000)}`;
+}
+
+function intFlag(value: string | undefined, name: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new Error(`--${name} must be an integer from 1 to ${max}, got ${value}`);
+  }
+  return n;
+}
+
+/** Runs `job(i)` for i < count with at most `concurrency` in flight. */
+async function pool(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(count, concurrency) }, async () => {
+      while (next < count) await job(next++);
+    })
+  );
+}
+
+const quietBundler = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (m: string) => console.error(m),
+};
+
+interface BenchWorker {
+  child: ChildProcess;
+  /** Rejects when the worker process dies before `stop()`. */
+  died: Promise<never>;
+  stop(): Promise<void>;
+}
+
+async function startWorker(env: Record<string, string>): Promise<BenchWorker> {
+  // Extra Node flags for the worker, e.g. BENCH_WORKER_NODE_FLAGS='--max-semi-space-size=4' (see docs/scale.md).
+  const flags = process.env.BENCH_WORKER_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', path.join(__dirname, 'scale/worker.ts')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stopping = false;
+  const died = new Promise<never>((_, reject) => {
+    child.once('exit', (code, signal) => {
+      if (!stopping) reject(new Error(`the bench worker exited (${signal ?? code}) before the run ended`));
+    });
+  });
+  died.catch(() => undefined);
+  await Promise.race([
+    new Promise<void>((resolve) =>
+      child.stdout!.on('data', (c: Buffer) => c.toString().includes('ready') && resolve())
+    ),
+    died,
+  ]);
+  return {
+    child,
+    died,
+    stop: async () => {
+      stopping = true;
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+/**
+ * Waits until no workflow of the type runs on the task queue (visibility count; the webhook inboxes
+ * share the queue and outlive their orders), or the deadline; returns the open count.
+ */
+async function waitForQueue(
+  client: Client,
+  taskQueue: string,
+  workflowType: string,
+  worker: BenchWorker,
+  deadline: number
+): Promise<number> {
+  let reported = Date.now();
+  for (;;) {
+    const { count } = await client.workflow.count(
+      `TaskQueue = '${taskQueue}' AND WorkflowType = '${workflowType}' AND ExecutionStatus = 'Running'`
+    );
+    if (count === 0 || Date.now() > deadline) return count;
+    if (Date.now() - reported > 15_000) {
+      console.error(`  … ${count} ${workflowType} still running (load ${loadAverage()})`);
+      reported = Date.now();
+    }
+    await Promise.race([new Promise((r) => setTimeout(r, 500)), worker.died]);
+  }
+}
+
+interface PerOrder {
+  events: number;
+  activities: number;
+  timers: number;
+  signals: number;
+}
+
+async function historyCounts(client: Client, workflowIds: string[]): Promise<PerOrder> {
+  const sum: PerOrder = { events: 0, activities: 0, timers: 0, signals: 0 };
+  for (const workflowId of workflowIds) {
+    for await (const run of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+      const events = (await client.workflow.getHandle(workflowId, run.runId).fetchHistory()).events ?? [];
+      sum.events += events.length;
+      for (const e of events) {
+        if (e.activityTaskScheduledEventAttributes) sum.activities++;
+        if (e.markerRecordedEventAttributes?.markerName === 'core_local_activity') sum.activities++;
+        if (e.timerStartedEventAttributes) sum.timers++;
+        if (e.workflowExecutionSignaledEventAttributes) sum.signals++;
+      }
+    }
+  }
+  const n = Math.max(1, workflowIds.length);
+  return {
+    events: sum.events / n,
+    activities: sum.activities / n,
+    timers: sum.timers / n,
+    signals: sum.signals / n,
+  };
+}
+
+/** The Twilio calls a clean run of one order of `m` numbers cannot do without, by endpoint. */
+function minimumCalls(m: number): Record<string, number> {
+  return {
+    'GET /v1/Porting/Portability/PhoneNumber/{number}': m,
+    'POST /v1/Documents': 1,
+    'POST /v1/Porting/PortIn': 1,
+    // Under the API-is-truth rules an ending only webhooks reported is confirmed by one poll.
+    'GET /v1/Porting/PortIn/{sid}': 1,
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      orders: { type: 'string' },
+      numbers: { type: 'string' },
+      'no-baseline': { type: 'boolean', default: false },
+    },
+  });
+  const orders = intFlag(values.orders, 'orders', 1000, 5000);
+  const perOrder = intFlag(values.numbers, 'numbers', 5, 100);
+  if (orders * perOrder > 100_000) throw new Error(`--orders × --numbers is at most 100,000, got ${orders * perOrder}`);
+  // The settings the worker will read: validated here first, so a bad value fails before anything starts.
+  const config = loadConfig(process.env);
+  const loadBefore = loadAverage();
+
+  const server = await startDevServer({ port: 0, uiPort: false, dbFile: ':memory:' });
+  const sandbox = await startSandbox({ clockScale: 1, webhookConcurrency: 32, timeline: TIMELINE });
+  const taskQueue = `scale-${Date.now()}`;
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection });
+  const receiver = await startWebhookReceiver({
+    temporalClient: client,
+    authToken: sandbox.authToken,
+    sandbox: true,
+    inbox: { taskQueue },
+    logger: silentLogger,
+  });
+  const porting = PortingClient.forSandbox(sandbox);
+  await porting.configureWebhooks({ portInTargetUrl: receiver.webhookUrl, notificationsOf: [] });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'portflow-scale-'));
+  const bundle = async (workflowsPath: string, file: string) => {
+    const target = path.join(dir, file);
+    writeFileSync(target, (await bundleWorkflowCode({ workflowsPath, logger: quietBundler })).code);
+    return target;
+  };
+  const workerEnv = {
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    TWILIO_API_BASE_URL: sandbox.url,
+    TWILIO_DOCUMENTS_BASE_URL: sandbox.url,
+    TWILIO_ACCOUNT_SID: sandbox.accountSid,
+    TWILIO_AUTH_TOKEN: sandbox.authToken,
+    PORTFLOW_RECONCILE_INTERVAL: '1 hour',
+  };
+  const serverPid = server.process.child.pid;
+  let worker: BenchWorker | null = null;
+  try {
+    worker = await startWorker({
+      ...workerEnv,
+      BENCH_MODE: 'portflow',
+      BENCH_WORKFLOW_BUNDLE: await bundle(require.resolve('../src/workflows'), 'portflow.js'),
+    });
+    const billPath = path.join(dir, 'bill.pdf');
+    writeFileSync(billPath, '%PDF-1.4\n%%EOF\n');
+    const target = new Date(sandbox.clock.now().getTime() + 10 * DAY).toISOString().slice(0, 10);
+    const runId = Date.now();
+    const orderIds = Array.from({ length: orders }, (_, i) => `scale-${runId}-${i}`);
+    const apiBefore = sandbox.apiCalls();
+    const cpu0 = { worker: processCpuMs(worker.child.pid), server: processCpuMs(serverPid) };
+    const started = Date.now();
+    await pool(orders, 32, async (i) => {
+      await startPortIn(
+        client,
+        {
+          orderId: orderIds[i],
+          customerRef: `bench-${i % 97}`,
+          losingCarrierInformation: {
+            customerType: 'Business',
+            customerName: 'Bench Co',
+            accountNumber: 'ACCT-1',
+            accountTelephoneNumber: benchNumber(i * perOrder),
+            authorizedRepresentative: 'Bench Person',
+            authorizedRepresentativeEmail: 'bench@example.com',
+            address: { street: '1 Main St', city: 'Denver', state: 'CO', zip: '80202', country: 'US' },
+          },
+          phoneNumbers: Array.from({ length: perOrder }, (_, j) => ({ phoneNumber: benchNumber(i * perOrder + j) })),
+          targetPortInDate: target,
+          utilityBill: { path: billPath },
+        },
+        { taskQueue, now: sandbox.clock.now() }
+      );
+    });
+    const startedAllMs = Date.now() - started;
+    const open = await waitForQueue(client, taskQueue, 'portInWorkflow', worker, started + RUN_DEADLINE_MS);
+    const wallMs = Date.now() - started;
+    const cpu1 = { worker: processCpuMs(worker.child.pid), server: processCpuMs(serverPid) };
+    const rssMb = peakRssMb(worker.child.pid!);
+    const loadAfterRun = loadAverage();
+    await worker.stop();
+    worker = null;
+
+    const completed = await client.workflow.count(
+      `TaskQueue = '${taskQueue}' AND WorkflowType = 'portInWorkflow' AND ExecutionStatus = 'Completed'`
+    );
+    const ported = sandbox
+      .portIns()
+      .reduce((sum, r) => sum + r.phone_numbers.filter((n) => n.port_in_phone_number_status === 'Completed').length, 0);
+    const sampleIds = orderIds.filter((_, i) => i % Math.max(1, Math.floor(orders / SAMPLE)) === 0).slice(0, SAMPLE);
+    const counts = await historyCounts(client, sampleIds.map(portInWorkflowId));
+    const calls: Record<string, number> = {};
+    for (const [endpoint, n] of Object.entries(sandbox.apiCalls())) {
+      const delta = n - (apiBefore[endpoint] ?? 0);
+      if (delta > 0) calls[endpoint] = delta;
+    }
+    const stats = receiver.stats();
+
+    // ----- the baseline: the same Temporal work per order, nothing of portflow's ------------------
+    let baseline: { wallMs: number; cpuWorker: number | null; cpuServer: number | null; rssMb: number } | null = null;
+    if (!values['no-baseline']) {
+      const baseQueue = `${taskQueue}-baseline`;
+      const input: BaselineInput = {
+        activities: Math.round(counts.activities),
+        timers: Math.max(1, Math.round(counts.timers)),
+        timerMs: Math.round(IDEAL_MS / Math.max(1, Math.round(counts.timers))),
+        signals: Math.round(counts.signals),
+      };
+      worker = await startWorker({
+        ...workerEnv,
+        TEMPORAL_TASK_QUEUE: baseQueue,
+        BENCH_MODE: 'baseline',
+        BENCH_WORKFLOW_BUNDLE: await bundle(require.resolve('./scale/baseline-workflow'), 'baseline.js'),
+      });
+      const b0 = { worker: processCpuMs(worker.child.pid), server: processCpuMs(serverPid) };
+      const t0 = Date.now();
+      await pool(orders, 32, async (i) => {
+        const handle = await client.workflow.start('baselineWorkflow', {
+          taskQueue: baseQueue,
+          workflowId: `baseline-${runId}-${i}`,
+          args: [input],
+        });
+        for (let s = 0; s < input.signals; s++) await handle.signal(baselineSignal, s);
+      });
+      await waitForQueue(client, baseQueue, 'baselineWorkflow', worker, t0 + RUN_DEADLINE_MS);
+      const b1 = { worker: processCpuMs(worker.child.pid), server: processCpuMs(serverPid) };
+      const d = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
+      baseline = {
+        wallMs: Date.now() - t0,
+        cpuWorker: d(b0.worker, b1.worker),
+        cpuServer: d(b0.server, b1.server),
+        rssMb: peakRssMb(worker.child.pid!),
+      };
+      await worker.stop();
+      worker = null;
+    }
+
+    // ----- the poll schedule of 10,000 running orders at the production interval --------------------
+    const rate = config.twilio.maxRequestsPerSecond;
+    const simulated = simulatePollRate({
+      orders: 10_000,
+      intervalMs: 6 * HOUR,
+      horizonMs: 7 * DAY,
+      // The worst case: a migration that starts every order within the same minute.
+      startOf: (i) => (i % 60) * 1000,
+      random: prng(2026),
+    });
+
+    const perMs = (ms: number | null, n: number) => (ms === null ? 'n/a' : `${(ms / n).toFixed(1)} ms`);
+    const minimum = minimumCalls(perOrder);
+    const totalCalls = Object.values(calls).reduce((a, b) => a + b, 0);
+    const minTotal = Object.values(minimum).reduce((a, b) => a + b, 0) * orders;
+    const throughput = orders / (wallMs / 1000);
+    const lines = [
+      `orders at scale: ${orders} orders × ${perOrder} numbers on one worker (${os.cpus().length} cores, load ${loadBefore} before, ${loadAfterRun} after the run)`,
+      `  worker settings:       Node flags '${process.env.BENCH_WORKER_NODE_FLAGS ?? ''}', maxCachedWorkflows ${config.worker.maxCachedWorkflows}, activities ${config.worker.maxConcurrentActivityTaskExecutions}, workflow tasks ${config.worker.maxConcurrentWorkflowTaskExecutions}, Twilio concurrency ${config.twilio.maxConcurrency}, rate ${rate ?? 'off'} req/s`,
+      `  outcome:               ${completed.count}/${orders} orders completed, ${ported}/${orders * perOrder} numbers ported${open > 0 ? `, ${open} STILL OPEN at the deadline` : ''}`,
+      `  wall time:             ${(wallMs / 1000).toFixed(1)} s (starts took ${(startedAllMs / 1000).toFixed(1)} s); the sandbox timeline's ideal ${(IDEAL_MS / 1000).toFixed(1)} s → ${(wallMs / IDEAL_MS).toFixed(1)}× the ideal`,
+      `  throughput:            ${throughput.toFixed(1)} orders/s` +
+        (baseline
+          ? `; baseline ${(orders / (baseline.wallMs / 1000)).toFixed(1)} orders/s (${(baseline.wallMs / 1000).toFixed(1)} s) → ratio ${(throughput / (orders / (baseline.wallMs / 1000))).toFixed(2)} (goal ≥ 0.8)`
+          : ' (baseline skipped)'),
+      `  worker peak RSS:       ${rssMb} MB (goal ≤ 300)` + (baseline ? `; baseline worker ${baseline.rssMb} MB` : ''),
+      `  CPU per order:         worker ${perMs(d(cpu0.worker, cpu1.worker), orders)}, Temporal server ${perMs(d(cpu0.server, cpu1.server), orders)}` +
+        (baseline
+          ? `; baseline worker ${perMs(baseline.cpuWorker, orders)}, server ${perMs(baseline.cpuServer, orders)}`
+          : ''),
+      `  per order (sample ${sampleIds.length}): ${counts.events.toFixed(0)} history events, ${counts.activities.toFixed(1)} activities, ${counts.timers.toFixed(1)} timers, ${counts.signals.toFixed(1)} signals`,
+      `  Twilio calls:          ${totalCalls} = ${(totalCalls / Math.max(1, ported)).toFixed(2)} per ported number; minimum ${minTotal} → ${(totalCalls / minTotal).toFixed(2)}× (goal ≤ 1.2×)`,
+      ...[...new Set([...Object.keys(minimum), ...Object.keys(calls)])].map((endpoint) => {
+        const got = calls[endpoint] ?? 0;
+        const min = (minimum[endpoint] ?? 0) * orders;
+        return `    ${endpoint.padEnd(52)} ${String(got).padStart(7)} (${(got / Math.max(1, ported)).toFixed(2)}/number; minimum ${min}${min ? `, ${(got / min).toFixed(2)}×` : ''})`;
+      }),
+      `  webhooks:              ${stats.received} received, ${stats.routed} routed, ${stats.duplicate} duplicate, ${Object.values(stats.held).reduce((a, b) => a + (b ?? 0), 0)} held`,
+      `  poll schedule:         10,000 orders started within one minute, 6 h interval, 7 days: ${simulated.polls} polls, peak ${simulated.peakPerSecond}/s and ${simulated.peakPerMinute}/min, mean ${simulated.meanPerSecond.toFixed(2)}/s against the configured ${rate ?? 'unlimited'} req/s (default ${DEFAULT_TWILIO_MAX_RPS}): ${rate === null || simulated.peakPerSecond <= rate ? 'under it' : 'OVER IT'}`,
+    ];
+    console.log(lines.join('\n'));
+  } finally {
+    await worker?.stop();
+    porting.close();
+    await receiver.stop();
+    await connection.close();
+    await sandbox.stop();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const d = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
