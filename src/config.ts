@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { eventsSecretProblem } from './events/secret';
 import { SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, SANDBOX_DEFAULT_PORT } from './sandbox/defaults';
 import { loadTemporalSettings, TemporalConfigError } from './temporal-connection';
 import type { TemporalSettings } from './temporal-connection';
@@ -108,6 +109,14 @@ const envSchema = z.object({
     z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')} (any casing)` }).default('INFO')
   ),
 
+  PORTFLOW_EVENTS_URL: optionalString.pipe(
+    z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }).optional()
+  ),
+  PORTFLOW_EVENTS_SECRET: optionalString.refine((v) => v === undefined || eventsSecretProblem(v) === null, {
+    error: (issue) => eventsSecretProblem(String(issue.input)) ?? 'invalid secret',
+  }),
+  PORTFLOW_EVENTS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+
   PORTFLOW_ENCRYPTION_KEY_ID: optionalString,
   PORTFLOW_ENCRYPTION_KEYS: optionalString,
   PORTFLOW_ENCRYPTION_KEY_FILE: optionalString,
@@ -152,6 +161,8 @@ export interface PortflowConfig {
     /** How often the worker counts parked orders for `portflow_orders_needing_attention` (a duration). */
     attentionGaugeInterval: string;
   };
+  /** Lifecycle events for backends: the default URL, the signing secret, the per-request timeout. */
+  events: { defaultUrl?: string; secret?: string; timeoutMs: number };
   /** Level of the worker's SDK logger. */
   logLevel: (typeof LOG_LEVELS)[number];
   codec: {
@@ -194,6 +205,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PortflowConfig
       'Invalid portflow configuration:\n  TWILIO_AUTH_TOKEN: required when TWILIO_API_BASE_URL points at Twilio (it verifies webhook signatures)'
     );
   }
+  if (e.PORTFLOW_EVENTS_URL && !e.PORTFLOW_EVENTS_SECRET) {
+    throw new ConfigError(
+      'Invalid portflow configuration:\n  PORTFLOW_EVENTS_SECRET: required when PORTFLOW_EVENTS_URL is set (events are signed; ' +
+        'generate one with generateEventsSecret() from portflow/events and give the backend the same value)'
+    );
+  }
   return {
     temporal: {
       ...temporal,
@@ -225,6 +242,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PortflowConfig
       host: e.PORTFLOW_METRICS_HOST,
       port: e.PORTFLOW_METRICS_PORT,
       attentionGaugeInterval: e.PORTFLOW_ATTENTION_GAUGE_INTERVAL,
+    },
+    events: {
+      defaultUrl: e.PORTFLOW_EVENTS_URL,
+      secret: e.PORTFLOW_EVENTS_SECRET,
+      timeoutMs: e.PORTFLOW_EVENTS_TIMEOUT_MS,
     },
     logLevel: e.PORTFLOW_LOG_LEVEL,
     codec: {

@@ -1,7 +1,7 @@
 /**
  * portflow's front door: what a backend service imports (`import { startPortIn } from 'portflow'`).
- * The sandbox (`portflow/sandbox`) and the webhook receiver's building blocks (`portflow/webhooks`)
- * are sub-exports. Nothing here imports the command line (src/cli).
+ * The sandbox (`portflow/sandbox`), the webhook receiver's building blocks (`portflow/webhooks`) and
+ * what a backend needs to receive lifecycle events (`portflow/events`) are sub-exports. Nothing here imports the command line (src/cli).
  */
 
 // Start, inspect and steer port-ins.
@@ -54,6 +54,17 @@ export {
   PortInTargetDate,
   portflowSearchAttributes,
 } from './search-attributes';
+
+// Lifecycle events for backends: verify what portflow posts (also in `portflow/events`).
+export {
+  eventsSecretProblem,
+  generateEventsSecret,
+  PORTFLOW_EVENT_TYPES,
+  PortflowEventVerificationError,
+  verifyPortflowEvent,
+} from './events';
+export type { EventHeaders, PortflowEvent, PortflowEventData, PortflowEventType } from './events';
+export type { EventDeliverySettings } from './events/delivery';
 
 // Temporal connections, from the SDK's environment and profile configuration.
 export {

@@ -178,6 +178,15 @@ export const orderOptionsSchema = strictObject({
     .min(1, { message: 'expected at least 1 attempt' })
     .max(20, { message: 'expected at most 20 attempts (the default)' })
     .optional(),
+  /**
+   * Where this order's lifecycle events go (README "Events for your backend"); defaults to the
+   * worker's PORTFLOW_EVENTS_URL. Signed with the worker's PORTFLOW_EVENTS_SECRET.
+   */
+  eventsUrl: z
+    .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://backend.example.com/portflow-events' })
+    .optional(),
+  /** After the order ends, how long undelivered events are still retried before they are given up (default 6 hours). */
+  eventsGiveUpAfter: durationText.optional(),
 });
 
 export const portInOrderSchema = strictObject({

@@ -11,6 +11,7 @@ import { createActivities } from './activities';
 import { startAttentionGauge } from './attention-gauge';
 import type { WorkerSettings } from './activities';
 import { loadDataConverter } from './codec/data-converter';
+import type { EventDeliverySettings } from './events/delivery';
 import { loadConfig } from './config';
 import type { PortflowConfig } from './config';
 import { portingClientFromConfig } from './porting-client';
@@ -27,6 +28,8 @@ export interface PortflowWorkerOptions {
   porting: PortingClient;
   /** Settings orders adopt when they set none (PORTFLOW_RECONCILE_INTERVAL). */
   settings?: WorkerSettings;
+  /** Lifecycle events (PORTFLOW_EVENTS_URL, PORTFLOW_EVENTS_SECRET, PORTFLOW_EVENTS_TIMEOUT_MS). */
+  events?: EventDeliverySettings;
   /**
    * A pre-built bundle (tests bundle once per run). @default the build's lib/workflows.bundle.js when
    * present (see ./workflow-bundle), else the worker bundles ./workflows at start
@@ -59,6 +62,7 @@ export function createPortflowWorker(options: PortflowWorkerOptions): Promise<Wo
       // One retry loop per call: Temporal's (the activity retry policy), not the client's as well.
       client: options.porting.withRetries(0),
       settings: options.settings,
+      events: options.events,
       // The inbox claim signals workflows: a client on the worker's own connection, with the same
       // data converter, so the events it carries are encrypted like every other payload.
       temporal: new Client({
@@ -141,6 +145,7 @@ async function main(): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       porting,
       settings: { reconcileInterval: config.workflow.reconcileInterval },
+      events: config.events,
       dataConverter: await loadDataConverter(config),
       tuning: workerTuning(config),
     });

@@ -1,6 +1,8 @@
 import { activityInfo } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { ActivatePortedNumberInput, ActivatedNumber } from '../activation';
+import { createEventActivities } from '../events/delivery';
+import type { EventDeliverySettings } from '../events/delivery';
 import type { PortingClient } from '../twilio/client';
 import { eventsFromPortIn } from '../twilio/events';
 import type { PortingEvent } from '../twilio/porting-event';
@@ -61,14 +63,19 @@ export interface ActivityDependencies {
   /** Inbox settings (see createInboxActivities). */
   inbox?: Omit<InboxActivityDependencies, 'temporal'>;
   settings?: WorkerSettings;
+  /** Lifecycle events: the default URL, the signing secret, the per-request timeout. */
+  events?: EventDeliverySettings;
 }
 
 /**
  * The activities of `portInWorkflow`: thin wrappers over src/twilio that classify errors.
  * The workflow imports only their type: `proxyActivities<PortInActivities>`.
  */
-export function createActivities({ client, temporal, inbox, settings = {} }: ActivityDependencies) {
+export function createActivities({ client, temporal, inbox, settings = {}, events = {} }: ActivityDependencies) {
   return {
+    /** Lifecycle events for the order's backend (see ../events/delivery.ts). */
+    ...createEventActivities(events),
+
     /** Right after a request is recorded: claim its webhook inbox (see ./inbox.ts). */
     ...(temporal ? createInboxActivities({ temporal, ...inbox }) : unconfiguredInboxActivities()),
 

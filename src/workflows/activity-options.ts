@@ -59,6 +59,16 @@ export const workerSettings = proxyLocalActivities<PortInActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { maximumAttempts: 5 },
 });
+/**
+ * Lifecycle event delivery: a few quick attempts per call (a blip costs no workflow history); when
+ * they fail the workflow marks the delivery failing and tries again on its own backoff, beside the
+ * port. Heartbeats so a worker that dies mid-batch is noticed within a minute.
+ */
+export const eventDelivery = proxyActivities<PortInActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '4 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
+});
 
 /**
  * After the port: how often a completed number is looked for in the account before it ends as

@@ -186,6 +186,27 @@ export interface AttentionView {
   nextAttemptAt: string | null;
 }
 
+/** Delivery of the order's lifecycle events to its backend (README "Events for your backend"). */
+export interface EventsView {
+  /** Accepted by the endpoint. */
+  delivered: number;
+  /** Waiting in the outbox, in order. */
+  pending: number;
+  /** True while deliveries fail (the port goes on regardless). */
+  failing: boolean;
+  failingSince: string | null;
+  /** Failed delivery attempts in the current streak (each after the activity's own retries). */
+  failedAttempts: number;
+  lastError: { at: string; message: string } | null;
+  lastDeliveredAt: string | null;
+  /** Dropped because the outbox was full (oldest first). */
+  dropped: number;
+  /** Still undelivered when the order ended and `eventsGiveUpAfter` ran out. */
+  givenUp: number;
+  /** Events recorded so far (the next event's `sequence`). */
+  recorded: number;
+}
+
 export interface PortInStatusView {
   orderId: string;
   customerRef: string;
@@ -224,6 +245,8 @@ export interface PortInStatusView {
   failure: FailureView | null;
   /** Set while the order waits for Twilio to answer again (credentials, 404, outage). */
   attention: AttentionView | null;
+  /** Lifecycle event delivery; null when the order sends no events (no URL, or a run from before them). */
+  events: EventsView | null;
   /**
    * Events by what became of them: applied, duplicates, stale, unrouted, and `suspect` (webhooks the
    * reducer refused as backwards or dated too far ahead; each one triggers a reconcile). `runs`: this

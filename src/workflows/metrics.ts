@@ -17,6 +17,7 @@ export const METRIC_NAMES = {
   orders: 'portflow_orders_total',
   numberStatus: 'portflow_number_status_changes_total',
   rejections: 'portflow_rejections_total',
+  eventDeliveries: 'portflow_event_deliveries_total',
 } as const;
 
 /** How an order ended: the workflow's result outcome, or `failed` when it stopped with an error. */
@@ -24,7 +25,9 @@ export type OrderOutcome = 'completed' | 'canceled' | 'expired' | 'failed';
 
 // Created on first use: the workflow meter may only be touched inside a workflow context, and
 // a module-level counter would be shared by every workflow of the isolate anyway.
-let counters: { orders: MetricCounter; numberStatus: MetricCounter; rejections: MetricCounter } | undefined;
+let counters:
+  | { orders: MetricCounter; numberStatus: MetricCounter; rejections: MetricCounter; eventDeliveries: MetricCounter }
+  | undefined;
 
 function meters() {
   counters ??= {
@@ -38,6 +41,11 @@ function meters() {
       METRIC_NAMES.rejections,
       '1',
       'Phone numbers rejected by the losing carrier, by Twilio rejection code.'
+    ),
+    eventDeliveries: metricMeter.createCounter(
+      METRIC_NAMES.eventDeliveries,
+      '1',
+      'Lifecycle events to backends: delivered, failed (delivery attempts), dropped (outbox full), given_up.'
     ),
   };
   return counters;
@@ -63,4 +71,9 @@ export function recordNumberChanges(before: PortInState, after: PortInState): vo
       meters().rejections.add(1, { code: now.rejection?.code == null ? 'unknown' : String(now.rejection.code) });
     }
   }
+}
+
+/** Lifecycle event delivery, by outcome: `failed` counts failed delivery attempts, the others events. */
+export function recordEventDeliveries(outcome: 'delivered' | 'failed' | 'dropped' | 'given_up', count: number): void {
+  if (count > 0) meters().eventDeliveries.add(count, { outcome });
 }

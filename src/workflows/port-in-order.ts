@@ -18,6 +18,7 @@ import {
   log,
   patched,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -40,6 +41,7 @@ import {
   activation,
   creation,
   creationWithAttempts,
+  eventDelivery,
   operatorActions,
   portability,
   quick,
@@ -88,7 +90,16 @@ import type {
   ResubmitRejectedInput,
   ResubmitRejectedResult,
 } from './messages';
-import { recordNumberChanges, recordOrderOutcome } from './metrics';
+import {
+  appendEvents,
+  emptyOutbox,
+  giveUpPending,
+  lifecycleEvents,
+  markDelivered,
+  markFailed,
+  redactDraft,
+} from './lifecycle-events';
+import { recordEventDeliveries, recordNumberChanges, recordOrderOutcome } from './metrics';
 import { orderResult, outcomeOf, searchAttributeValues, statusView } from './status-view';
 import {
   activeNumbers,
@@ -158,6 +169,11 @@ export const PORT_IN_PATCHES = {
   postPortActivation: 'portflow-post-port-activation',
   /** Polls are jittered below the reconcile interval (./poll-schedule), so orders started together do not poll together. */
   spreadPolls: 'portflow-spread-polls',
+  /**
+   * Lifecycle events for the order's backend (options.eventsUrl or the worker's PORTFLOW_EVENTS_URL):
+   * derived in update(), kept in the state's outbox, delivered in order beside the port.
+   */
+  lifecycleEvents: 'portflow-lifecycle-events',
 } as const;
 
 type Features = { [K in keyof typeof PORT_IN_PATCHES]: boolean };
@@ -171,11 +187,17 @@ const DEFAULTS = {
   portabilityConcurrency: 20,
   continueAsNewAfterEvents: 8000,
   continueAsNewAfterSignals: 5000,
+  eventsGiveUpAfter: '6 hours',
 } as const;
 
 /** Retries of a parked order start here and double up to the cap (both bounded by the reconcile interval). */
 const ATTENTION_FIRST_RETRY_MS = 30_000;
 const ATTENTION_MAX_RETRY_MS = 15 * 60_000;
+
+/** Events per delivery activity, and the workflow's own backoff once an activity's attempts are spent. */
+const EVENTS_BATCH = 50;
+const EVENTS_FIRST_RETRY_MS = 2_000;
+const EVENTS_MAX_RETRY_MS = 5 * 60_000;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const now = () => Date.now();
@@ -238,6 +260,7 @@ export class PortInOrderWorkflow {
     portabilityConcurrency: number;
     continueAsNewAfterEvents: number;
     continueAsNewAfterSignals: number;
+    eventsGiveUpAfter: string;
   };
   private reconcileMs: number;
   private readonly loaExpiryMs: number;
@@ -262,6 +285,10 @@ export class PortInOrderWorkflow {
     sids: '',
     cutoff: null,
   };
+  /** Where this run delivers lifecycle events; null: it derives none (before the patch, or no URL). */
+  private eventsUrl: string | null = null;
+  /** What no event may carry: the order's account number(s) and PINs, scrubbed from free texts. */
+  private readonly secrets = new Set<string>();
 
   constructor(private readonly input: PortInWorkflowInput) {
     this.order = input.order;
@@ -285,9 +312,14 @@ export class PortInOrderWorkflow {
       createAttempts: patched(PORT_IN_PATCHES.createAttempts),
       postPortActivation: patched(PORT_IN_PATCHES.postPortActivation),
       spreadPolls: patched(PORT_IN_PATCHES.spreadPolls),
+      lifecycleEvents: patched(PORT_IN_PATCHES.lifecycleEvents),
     };
     this.loaReminderOffsetsMs = this.v.deadlineTimers ? this.opts.loaReminders.map(parseDuration) : [];
     this.cancelWindowWarningMs = this.v.deadlineTimers ? parseDuration(this.opts.cancelWindowWarning) : null;
+    this.rememberSecrets(
+      this.order.losingCarrierInformation.accountNumber,
+      ...this.order.phoneNumbers.map((n) => n.pin)
+    );
     const skew = this.order.options?.maxWebhookClockSkew;
     this.rules = !this.v.apiIsTruth
       ? REDUCER_RULES_V1
@@ -313,8 +345,37 @@ export class PortInOrderWorkflow {
   private update(next: PortInState): void {
     if (next === this.state) return;
     recordNumberChanges(this.state, next);
-    this.state = next;
+    this.state = this.eventsUrl == null ? next : this.withEvents(this.state, next);
     if (this.v.oneUpdatePath) this.publish();
+  }
+
+  /** `next` with the lifecycle events the change from `prev` means in its outbox (`prev` null: the start). */
+  private withEvents(prev: PortInState | null, next: PortInState): PortInState {
+    const drafts = lifecycleEvents(prev, next, iso(now()), { loaExpiryMs: this.loaExpiryMs });
+    if (drafts.length === 0) return next;
+    const before = next.events ?? emptyOutbox();
+    const events = appendEvents(
+      before,
+      drafts.map((d) => redactDraft(d, [...this.secrets])),
+      { workflowId: workflowInfo().workflowId, orderId: next.orderId, customerRef: next.customerRef }
+    );
+    const dropped = events.dropped - before.dropped;
+    if (dropped > 0) recordEventDeliveries('dropped', dropped);
+    // One timeline entry when the outbox first overflows; the status view counts every drop.
+    return dropped > 0 && before.dropped === 0
+      ? note(
+          { ...next, events },
+          {
+            at: iso(now()),
+            kind: 'events-dropped',
+            message: `The events outbox is full (${events.pending.length} undelivered): the oldest are dropped`,
+          }
+        )
+      : { ...next, events };
+  }
+
+  private rememberSecrets(...values: Array<string | undefined>): void {
+    for (const v of values) if (v) this.secrets.add(v);
   }
 
   /**
@@ -492,6 +553,7 @@ export class PortInOrderWorkflow {
       });
     const pins = new Map(this.order.phoneNumbers.map((n) => [n.phoneNumber, n.pin]));
     for (const [phoneNumber, pin] of Object.entries(request.pins ?? {})) pins.set(phoneNumber, pin);
+    this.rememberSecrets(request.losingCarrierInformation.accountNumber, ...Object.values(request.pins ?? {}));
     const numbers = rejected.map((n) => ({ phoneNumber: n.phoneNumber, pin: pins.get(n.phoneNumber) }));
     const overrides = {
       losingCarrierInformation: request.losingCarrierInformation,
@@ -625,7 +687,21 @@ export class PortInOrderWorkflow {
     this.legacyPublishPoint();
 
     try {
+      const result = await this.runOrder();
+      await this.drainEvents();
+      return result;
+    } catch (err) {
+      // The order ended as failed (a plain Error is a bug that fails the task: nothing to drain for it).
+      if (err instanceof TemporalFailure && !isCancellation(err)) await this.drainEvents();
+      throw err;
+    }
+  }
+
+  /** The order from start to end: its steps, and how a cancellation or a failure ends it. */
+  private async runOrder(): Promise<PortInResult> {
+    try {
       if (this.v.workerSettings && !this.order.options?.reconcileInterval) await this.adoptWorkerSettings();
+      if (this.v.lifecycleEvents) await this.startEvents();
       return await this.runSteps();
     } catch (err) {
       if (isCancellation(err)) {
@@ -637,6 +713,108 @@ export class PortInOrderWorkflow {
       if (this.state.phase === 'failed') throw err;
       return this.fail(orderFailureOf(err, STEP_OF_PHASE[this.state.phase] ?? 'The order'));
     }
+  }
+
+  // ----- lifecycle events ----------------------------------------------------------------------
+
+  /**
+   * Picks the run's events URL (the order's, else the worker's default, asked once per run), records
+   * `order.started` on a fresh start, and starts the delivery loop beside the port.
+   */
+  private async startEvents(): Promise<void> {
+    const url = this.order.options?.eventsUrl ?? (await workerSettings.getEventSettings()).defaultUrl;
+    if (!url) return;
+    this.eventsUrl = url;
+    if (!this.input.resume) this.update(this.withEvents(null, this.state));
+    // Not cancellable: a canceled order still delivers its `order.canceled` (within the grace).
+    void CancellationScope.nonCancellable(() => this.deliverEvents(url));
+  }
+
+  /**
+   * One loop per order, one batch at a time, so events arrive in sequence. An activity retries a
+   * few times itself; after that the delivery is marked failing and retried on a doubling backoff.
+   * Nothing here is awaited by the port: a failing endpoint only grows the (bounded) outbox.
+   */
+  private async deliverEvents(url: string): Promise<void> {
+    let backoffMs = EVENTS_FIRST_RETRY_MS;
+    for (;;) {
+      await condition(() => (this.state.events?.pending.length ?? 0) > 0);
+      const batch = this.state.events!.pending.slice(0, EVENTS_BATCH);
+      let delivered = 0;
+      let error: string | null;
+      try {
+        ({ delivered, error } = await eventDelivery.deliverPortflowEvents({ url, events: batch }));
+      } catch (err) {
+        if (!(err instanceof TemporalFailure)) throw err;
+        error = err.cause?.message ?? err.message;
+      }
+      this.recordDelivery(batch[0]!.data.sequence, delivered, error);
+      if (error == null || delivered > 0) {
+        backoffMs = EVENTS_FIRST_RETRY_MS;
+        continue;
+      }
+      await sleep(backoffMs);
+      backoffMs = Math.min(EVENTS_MAX_RETRY_MS, backoffMs * 2);
+    }
+  }
+
+  /** A delivery's outcome into the outbox, with a timeline entry when delivery starts or stops failing. */
+  private recordDelivery(firstSequence: number, delivered: number, error: string | null): void {
+    const before = this.state.events ?? emptyOutbox();
+    // The outbox may have dropped the batch's head while it was in flight: count only what is still there.
+    const offset = Math.max(0, (before.pending[0]?.data.sequence ?? firstSequence) - firstSequence);
+    const at = iso(now());
+    let events = markDelivered(before, Math.max(0, delivered - offset), at);
+    if (error != null) events = markFailed(events, error, at);
+    let next: PortInState = { ...this.state, events };
+    if (before.failing && delivered > 0) {
+      next = note(next, {
+        at,
+        kind: 'events-recovered',
+        message: `Event delivery recovered after ${before.failing.attempts} failed attempt(s) since ${before.failing.since}`,
+      });
+    }
+    if (error != null && (!before.failing || delivered > 0)) {
+      next = note(next, {
+        at,
+        kind: 'events-failing',
+        message: `Event delivery failing: ${error}; retrying with backoff (the port goes on)`,
+      });
+    }
+    if (delivered > 0) recordEventDeliveries('delivered', delivered);
+    if (error != null) recordEventDeliveries('failed', 1);
+    this.update(next);
+  }
+
+  /**
+   * After the order ended: waits for the outbox to empty, at most `eventsGiveUpAfter`; what is still
+   * pending then is given up, on the timeline and in the status view.
+   */
+  private async drainEvents(): Promise<void> {
+    if (this.eventsUrl == null) return;
+    const pending = () => this.state.events?.pending.length ?? 0;
+    if (pending() === 0) return;
+    let drained = false;
+    try {
+      drained = await condition(() => pending() === 0, parseDuration(this.opts.eventsGiveUpAfter));
+    } catch (err) {
+      // Canceled while draining an ended order: stop waiting, give up what is left.
+      if (!isCancellation(err)) throw err;
+    }
+    if (drained) return;
+    const left = pending();
+    const lastError = this.state.events?.lastError?.message;
+    recordEventDeliveries('given_up', left);
+    this.update(
+      note(
+        { ...this.state, events: giveUpPending(this.state.events!) },
+        {
+          at: iso(now()),
+          kind: 'events-given-up',
+          message: `${left} event(s) still undelivered ${this.opts.eventsGiveUpAfter} after the order ended: given up${lastError ? ` (last error: ${lastError})` : ''}`,
+        }
+      )
+    );
   }
 
   /** The worker's settings (PORTFLOW_RECONCILE_INTERVAL), read once per run and kept in history. */
@@ -950,6 +1128,7 @@ export class PortInOrderWorkflow {
       );
       this.legacyPublishPoint();
       recordOrderOutcome('canceled');
+      await this.drainEvents();
     });
   }
 

@@ -5,6 +5,7 @@
  */
 import { PhoneNumberStatus, PortInRequestStatus } from '../twilio/porting-event';
 import type { NumberPortingEvent, PortingEvent, RequestPortingEvent } from '../twilio/porting-event';
+import type { EventsOutbox } from './lifecycle-events';
 import { numberMoveKind, requestMoveKind } from './transitions';
 import type { MoveKind, NumberStatus } from './transitions';
 
@@ -135,6 +136,12 @@ export interface PortInState {
   failure: { type: string; message: string; code?: number | null } | null;
   /** Set while Twilio refuses or fails the calls the order needs; cleared by the next success. */
   attention?: AttentionState | null;
+  /**
+   * Lifecycle events for the order's backend (owned by the workflow, not the reducer): the outbox and
+   * its delivery state. Absent in states of runs before the `portflow-lifecycle-events` patch and
+   * of orders without an events URL.
+   */
+  events?: EventsOutbox;
   /** `suspect`: webhooks rules V2 refused (see {@link ApplyOutcome}); missing in states of older runs until resumed. */
   counters: { applied: number; duplicates: number; stale: number; unrouted: number; runs: number; suspect: number };
 }

@@ -5,7 +5,14 @@
  */
 import { PhoneNumberStatus } from '../twilio/porting-event';
 import { autoCancelDueAt, nextCancelWindowWarningAt, nextLoaReminderAt } from './deadlines';
-import type { ActivationView, AttentionView, FailureView, PortInResult, PortInStatusView } from './messages';
+import type {
+  ActivationView,
+  AttentionView,
+  EventsView,
+  FailureView,
+  PortInResult,
+  PortInStatusView,
+} from './messages';
 import {
   cancelCutoffOf,
   finalPhase,
@@ -107,6 +114,23 @@ function attentionView(state: PortInState, ctx: StatusContext): AttentionView | 
   };
 }
 
+function eventsView(state: PortInState): EventsView | null {
+  const e = state.events;
+  if (!e) return null;
+  return {
+    delivered: e.delivered,
+    pending: e.pending.length,
+    failing: e.failing != null,
+    failingSince: e.failing?.since ?? null,
+    failedAttempts: e.failing?.attempts ?? 0,
+    lastError: e.lastError ? { ...e.lastError } : null,
+    lastDeliveredAt: e.lastDeliveredAt,
+    dropped: e.dropped,
+    givenUp: e.givenUp,
+    recorded: e.nextSequence,
+  };
+}
+
 /** The `portInStatus` answer. */
 export function statusView(state: PortInState, ctx: StatusContext): PortInStatusView {
   const numbers = Object.values(state.numbers);
@@ -187,6 +211,7 @@ export function statusView(state: PortInState, ctx: StatusContext): PortInStatus
     unknownStatuses: state.unknownStatuses.map((u) => ({ ...u })),
     failure: failureView(state),
     attention: attentionView(state, ctx),
+    events: eventsView(state),
     // States carried over from before rules V2 have no suspect counter: none were refused then.
     counters: { ...state.counters, suspect: state.counters.suspect ?? 0 },
     ...activationCounts(state),

@@ -7,11 +7,14 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createDataConverter } from '../../../src/codec/data-converter';
 import { parseKeyList } from '../../../src/codec/keys';
+import { generateEventsSecret, verifyPortflowEvent } from '../../../src/events';
 import { startSandbox } from '../../../src/sandbox';
 import type { SandboxHandle } from '../../../src/sandbox';
 import { getPortInStatus, startPortIn, waitForPortIn } from '../../../src/starter';
@@ -86,20 +89,28 @@ describe('the packed package, installed with plain npm install', () => {
       const cjs = require('portflow');
       const sandbox = require('portflow/sandbox');
       const webhooks = require('portflow/webhooks');
+      const events = require('portflow/events');
       import('portflow').then((esm) => {
         console.log(JSON.stringify({
           cjs: ['startPortIn', 'getPortInStatus', 'PortingClient', 'createPortflowWorker', 'createWebhookReceiver',
                 'createDataConverter', 'EncryptionCodec', 'portInOrderSchema', 'portInStatusQuery', 'TwilioApiError',
-                'connectTemporalClient', 'loadTemporalSettings'].filter((n) => cjs[n] === undefined),
+                'connectTemporalClient', 'loadTemporalSettings', 'verifyPortflowEvent'].filter((n) => cjs[n] === undefined),
           esm: ['startPortIn', 'PortingClient', 'createPortflowWorker', 'portInOrderSchema', 'TwilioApiError']
                 .filter((n) => typeof esm[n] === 'undefined'),
           sandbox: typeof sandbox.startSandbox,
           webhooks: typeof webhooks.createWebhookReceiver,
+          events: [typeof events.verifyPortflowEvent, typeof events.generateEventsSecret],
         }));
       });`;
     const result = await run(process.execPath, ['-e', script], { cwd: consumer });
     expectOk(result, 'node -e require/import');
-    expect(JSON.parse(result.stdout)).toEqual({ cjs: [], esm: [], sandbox: 'function', webhooks: 'function' });
+    expect(JSON.parse(result.stdout)).toEqual({
+      cjs: [],
+      esm: [],
+      sandbox: 'function',
+      webhooks: 'function',
+      events: ['function', 'function'],
+    });
     const esm = await run(
       process.execPath,
       [
@@ -150,12 +161,24 @@ describe('the compiled processes, node lib/worker.js and node lib/webhooks/main.
   let worker: Service | undefined;
   let receiver: Service | undefined;
   let connection: Connection | undefined;
+  // The backend's endpoint for lifecycle events (PORTFLOW_EVENTS_URL): keeps what it receives, answers 204.
+  const delivered: Array<{ headers: http.IncomingHttpHeaders; body: string }> = [];
+  const backend = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      delivered.push({ headers: req.headers, body: Buffer.concat(chunks).toString() });
+      res.writeHead(204).end();
+    });
+  });
 
   afterAll(async () => {
     await receiver?.stop();
     await worker?.stop();
     await connection?.close();
     await sandbox?.stop();
+    backend.closeAllConnections();
+    if (backend.listening) await new Promise<void>((resolve) => backend.close(() => resolve()));
   });
 
   it('run an order through against the sandbox and the dev server, configured by environment only', async () => {
@@ -164,6 +187,8 @@ describe('the compiled processes, node lib/worker.js and node lib/webhooks/main.
     const taskQueue = `compiled-${randomUUID()}`;
     const webhookPort = await reservePort();
     const metricsPort = await reservePort();
+    await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+    const eventsSecret = generateEventsSecret();
     const env = cleanEnv({
       TEMPORAL_ADDRESS: devServerAddress(),
       TEMPORAL_TASK_QUEUE: taskQueue,
@@ -177,6 +202,8 @@ describe('the compiled processes, node lib/worker.js and node lib/webhooks/main.
       WEBHOOK_HOST: '127.0.0.1',
       WEBHOOK_PORT: String(webhookPort.port),
       PORTFLOW_METRICS_PORT: String(metricsPort.port),
+      PORTFLOW_EVENTS_URL: `http://127.0.0.1:${(backend.address() as AddressInfo).port}/portflow-events`,
+      PORTFLOW_EVENTS_SECRET: eventsSecret,
     });
     await webhookPort.release();
     await metricsPort.release();
@@ -207,6 +234,11 @@ describe('the compiled processes, node lib/worker.js and node lib/webhooks/main.
     const metrics = await (await fetch(`http://127.0.0.1:${webhookPort.port}/metrics`)).text();
     const routed = [...metrics.matchAll(/^portflow_webhook_routed_total(?:\{[^}]*\})? (\d+)/gm)];
     expect(routed.reduce((sum, m) => sum + Number(m[1]), 0)).toBeGreaterThan(0);
+    // The compiled worker sent the order's lifecycle events, signed with PORTFLOW_EVENTS_SECRET.
+    const events = delivered.map((d) => verifyPortflowEvent(d.body, d.headers, eventsSecret));
+    expect(events[0]!.type).toBe('order.started');
+    expect(events.at(-1)!.type).toBe('order.completed');
+    expect(events.filter((e) => e.type === 'number.ported')).toHaveLength(2);
   }, 300_000);
 });
 

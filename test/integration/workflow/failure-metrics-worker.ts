@@ -2,11 +2,16 @@
  * A portflow worker in a process of its own with Prometheus metrics on (the SDK runtime, and so
  * its exporter, can be installed once per process), for failure-metrics.test.ts. It runs one
  * failing order per cause (./failure-causes.ts), prints one JSON line, then serves /metrics until
- * SIGTERM. Reads TEMPORAL_ADDRESS and PORTFLOW_TEST_WORKFLOW_BUNDLE from the env.
+ * SIGTERM. Reads TEMPORAL_ADDRESS and PORTFLOW_TEST_WORKFLOW_BUNDLE from the env. The orders of the
+ * good-credentials worker send lifecycle events to an endpoint here that refuses the first three
+ * requests (one failed delivery attempt, after the activity's own retries) and accepts the rest.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../../../src/config';
+import { generateEventsSecret } from '../../../src/events';
 import { startSandbox } from '../../../src/sandbox';
 import { reservePort } from '../../../src/temporal-server/ports';
 import { createPortflowWorker, installRuntime } from '../../../src/worker';
@@ -29,6 +34,18 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address });
   const nativeConnection = await NativeConnection.connect({ address });
   const client = new Client({ connection });
+  let requests = 0;
+  let accepted = 0;
+  const backend = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const ok = ++requests > 3;
+      if (ok) accepted++;
+      res.writeHead(ok ? 204 : 503).end();
+    });
+  });
+  await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+  const defaultUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}/events`;
   const taskQueue = `failure-metrics-${process.pid}-${Date.now()}`;
   const badTaskQueue = `${taskQueue}-bad-credentials`;
   const worker = await createPortflowWorker({
@@ -36,6 +53,7 @@ async function main(): Promise<void> {
     taskQueue,
     porting,
     workflowBundle: { codePath },
+    events: { defaultUrl, secret: generateEventsSecret(), timeoutMs: 2000 },
   });
   const badWorker = await createPortflowWorker({
     connection: nativeConnection,
@@ -57,7 +75,13 @@ async function main(): Promise<void> {
     const f = await runFailedOrder(client, sandbox, cause === 'credentials-refused' ? badTaskQueue : taskQueue, cause);
     failed.push({ cause, type: f.failureType });
   }
-  console.log(JSON.stringify({ metricsUrl: `http://${config.metrics.host}:${config.metrics.port}/metrics`, failed }));
+  console.log(
+    JSON.stringify({
+      metricsUrl: `http://${config.metrics.host}:${config.metrics.port}/metrics`,
+      failed,
+      events: { requests, accepted },
+    })
+  );
 
   // The runtime's own SIGTERM handler shuts the workers down; run() then resolves.
   await running;
@@ -66,6 +90,8 @@ async function main(): Promise<void> {
   porting.close();
   badPorting.close();
   await sandbox.stop();
+  backend.closeAllConnections();
+  await new Promise<void>((resolve) => backend.close(() => resolve()));
 }
 
 main().catch((err) => {

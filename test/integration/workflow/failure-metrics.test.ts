@@ -32,17 +32,19 @@ describe('the failed-orders metric (Prometheus, own process)', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-    const ready = await new Promise<{ metricsUrl: string; failed: Array<{ cause: string; type: string | null }> }>(
-      (resolve, reject) => {
-        let out = '';
-        child!.stdout!.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          const line = out.split('\n').find((l) => l.startsWith('{'));
-          if (line) resolve(JSON.parse(line));
-        });
-        child!.once('exit', (code) => reject(new Error(`failure-metrics-worker exited with ${code}:\n${stderr}`)));
-      }
-    );
+    const ready = await new Promise<{
+      metricsUrl: string;
+      failed: Array<{ cause: string; type: string | null }>;
+      events: { requests: number; accepted: number };
+    }>((resolve, reject) => {
+      let out = '';
+      child!.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const line = out.split('\n').find((l) => l.startsWith('{'));
+        if (line) resolve(JSON.parse(line));
+      });
+      child!.once('exit', (code) => reject(new Error(`failure-metrics-worker exited with ${code}:\n${stderr}`)));
+    });
     expect(ready.failed).toEqual([
       { cause: 'missing-pin', type: 'PinAndAccountNumberRequired' },
       { cause: 'bill-unreadable', type: 'UtilityBillUnreadable' },
@@ -58,5 +60,10 @@ describe('the failed-orders metric (Prometheus, own process)', () => {
       { timeoutMs: 20_000, what: `${METRIC_NAMES.orders}{outcome="failed"} = 5 on ${ready.metricsUrl}` }
     );
     expect(sample(text, METRIC_NAMES.orders, { outcome: 'completed' })).toBeUndefined();
+    // Lifecycle events of the good worker's orders: the three refusals were one failed attempt, and
+    // every event the endpoint accepted was counted once as delivered.
+    expect(ready.events.accepted).toBeGreaterThan(0);
+    expect(sample(text, METRIC_NAMES.eventDeliveries, { outcome: 'failed' })).toBe(1);
+    expect(sample(text, METRIC_NAMES.eventDeliveries, { outcome: 'delivered' })).toBe(ready.events.accepted);
   });
 });
