@@ -30,7 +30,7 @@ export type PortflowEventType = (typeof PORTFLOW_EVENT_TYPES)[number];
 
 /** Fields of every event's `data`. */
 export interface PortflowEventBase {
-  /** The same as the `webhook-id` header: `evt_<workflow id>_<sequence>`; deduplicate on it. */
+  /** The same as the `webhook-id` header: `evt_<workflow id>_<first run id>_<sequence>`; deduplicate on it. */
   eventId: string;
   /** 0, 1, 2, … per order, in the order the events happened (and are delivered). */
   sequence: number;
@@ -54,8 +54,12 @@ export interface PortflowEvent {
   data: PortflowEventData;
 }
 
-/** The `webhook-id` of an order's event: deterministic, so every retry carries the same one. */
-export function portflowEventId(workflowId: string, sequence: number): string {
-  // Workflow ids are `portin-` + an order id of [A-Za-z0-9._:-]: `_` separates unambiguously.
-  return `evt_${workflowId}_${sequence}`;
+/**
+ * The `webhook-id` of an order's event: deterministic, so every retry carries the same one. The
+ * first run's id (kept across continue-as-new) tells apart two orders started under the same order
+ * id once the first has left the server's retention: their events would otherwise share ids.
+ */
+export function portflowEventId(workflowId: string, firstRunId: string, sequence: number): string {
+  // Workflow ids are `portin-` + an order id of [A-Za-z0-9._:-], run ids are UUIDs: `_` separates unambiguously.
+  return `evt_${workflowId}_${firstRunId}_${sequence}`;
 }

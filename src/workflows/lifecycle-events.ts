@@ -318,12 +318,12 @@ export function redactDraft(draft: EventDraft, secrets: readonly string[]): Even
 
 /**
  * Numbers the drafts and appends them to the outbox; if it overflows, the oldest pending events
- * are dropped. Ids are `evt_<workflow id>_<sequence>`: the same for every delivery attempt.
+ * are dropped. Ids are `evt_<workflow id>_<first run id>_<sequence>`: the same for every delivery attempt.
  */
 export function appendEvents(
   outbox: EventsOutbox,
   drafts: readonly EventDraft[],
-  order: { workflowId: string; orderId: string; customerRef: string },
+  order: { workflowId: string; firstRunId: string; orderId: string; customerRef: string },
   limit: number = OUTBOX_LIMIT
 ): EventsOutbox {
   if (drafts.length === 0) return outbox;
@@ -333,7 +333,7 @@ export function appendEvents(
       type: d.type,
       timestamp: d.timestamp,
       data: {
-        eventId: portflowEventId(order.workflowId, sequence),
+        eventId: portflowEventId(order.workflowId, order.firstRunId, sequence),
         sequence,
         orderId: order.orderId,
         customerRef: order.customerRef,

@@ -357,7 +357,12 @@ export class PortInOrderWorkflow {
     const events = appendEvents(
       before,
       drafts.map((d) => redactDraft(d, [...this.secrets])),
-      { workflowId: workflowInfo().workflowId, orderId: next.orderId, customerRef: next.customerRef }
+      {
+        workflowId: workflowInfo().workflowId,
+        firstRunId: workflowInfo().firstExecutionRunId,
+        orderId: next.orderId,
+        customerRef: next.customerRef,
+      }
     );
     const dropped = events.dropped - before.dropped;
     if (dropped > 0) recordEventDeliveries('dropped', dropped);

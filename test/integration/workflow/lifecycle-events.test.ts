@@ -166,7 +166,12 @@ describe('lifecycle events delivered to a backend that fails, times out, then re
       const events: PortflowEvent[] = accepted.map((a) => a.event);
       expect(events.map((e) => e.data.sequence)).toEqual(events.map((_, i) => i));
       expect(events).toHaveLength(view.events!.recorded);
-      expect(events.map((e) => e.data.eventId)).toEqual(events.map((_, i) => `evt_portin-${order.orderId}_${i}`));
+      // evt_<workflow id>_<first run id>_<sequence>: one first run id for all of an order's events.
+      const firstRunId = /^evt_portin-[^_]+_([0-9a-f-]{36})_0$/.exec(events[0]!.data.eventId)?.[1];
+      expect(firstRunId).toBeDefined();
+      expect(events.map((e) => e.data.eventId)).toEqual(
+        events.map((_, i) => `evt_portin-${order.orderId}_${firstRunId}_${i}`)
+      );
       // Nothing of the order's after the first refusal was received before it: per order, arrivals are in sequence.
       const seen = arrivals.filter((a) => a.event.data.orderId === order.orderId).map((a) => a.event.data.sequence);
       expect(seen).toEqual([...seen].sort((x, y) => x - y));

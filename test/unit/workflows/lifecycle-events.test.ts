@@ -24,7 +24,7 @@ const AT = wf(5);
 const derive = (prev: PortInState | null, next: PortInState) =>
   lifecycleEvents(prev && deepFreeze(prev), deepFreeze(next), AT, ctx);
 const types = (drafts: EventDraft[]) => drafts.map((d) => d.type);
-const order = { workflowId: 'portin-order-1', orderId: 'order-1', customerRef: 'cust-1' };
+const order = { workflowId: 'portin-order-1', firstRunId: 'run-1', orderId: 'order-1', customerRef: 'cust-1' };
 
 describe('lifecycleEvents: what a change of state means for the backend', () => {
   const porting = portingOrder();
@@ -318,12 +318,12 @@ describe('the outbox', () => {
     const one = appendEvents(emptyOutbox(), [draft(0), draft(1)], order);
     const two = appendEvents(one, [draft(2)], order);
     expect(two.pending.map((e) => [e.data.eventId, e.data.sequence])).toEqual([
-      ['evt_portin-order-1_0', 0],
-      ['evt_portin-order-1_1', 1],
-      ['evt_portin-order-1_2', 2],
+      ['evt_portin-order-1_run-1_0', 0],
+      ['evt_portin-order-1_run-1_1', 1],
+      ['evt_portin-order-1_run-1_2', 2],
     ]);
     expect(two.pending[0]!.data).toEqual({
-      eventId: 'evt_portin-order-1_0',
+      eventId: 'evt_portin-order-1_run-1_0',
       sequence: 0,
       orderId: 'order-1',
       customerRef: 'cust-1',
