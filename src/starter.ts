@@ -59,7 +59,7 @@ export function orderStaticMetadata(order: PortInOrder): { staticSummary: string
     staticDetails: [
       `Order **${order.orderId}** for customer ${order.customerRef}: ${n} number${n === 1 ? '' : 's'}, target port-in date ${order.targetPortInDate}.`,
       '',
-      'The current details (below) are the porting desk: status, the numbers that need an operator and what resolves each, and the next deadlines.',
+      '*Current Details* is the porting desk: the status, the numbers that need an operator and what resolves each, and the next deadlines.',
       'Act with the updates `resubmitRejected`, `cancelPhoneNumbers` and `cancelPortIn` (More Actions → Send an Update); read everything with the `portInStatus` query.',
     ].join('\n'),
   };

@@ -24,19 +24,18 @@ export const DESK_LIMITS = {
  * the number is the other way out of every rejection; the desk adds it with the number's cutoff.
  */
 const FIX_BY_CODE: Record<number, string> = {
-  22150: 'ask Twilio porting support what to change, then `resubmitRejected` with it',
-  22151: 'the customer clears the freeze or billing hold with the losing carrier, then `resubmitRejected` (same data)',
-  22152: '`cancelPhoneNumbers`: an inactive or disconnected number cannot port (confirm with the customer first)',
-  22153:
-    '`resubmitRejected` with `losingCarrierInformation.authorizedRepresentative` (and `customerName`) as the losing carrier has them',
-  22154: '`resubmitRejected` with `losingCarrierInformation.address` exactly as on the losing carrier’s bill',
-  22155: '`resubmitRejected` with the correct PIN in `pins` (by number)',
-  22156: '`resubmitRejected` with the correct `losingCarrierInformation.accountNumber`',
-  22157: '`resubmitRejected` with the subscription holder’s `losingCarrierInformation`',
-  22158: '`resubmitRejected` with another `targetPortInDate` (not a holiday or maintenance day)',
-  22159: '`cancelPhoneNumbers`: the losing carrier says the number is not portable',
+  22150: 'ask Twilio porting support what to change, then `resubmitRejected`',
+  22151: 'the customer lifts the losing carrier’s freeze or billing hold, then `resubmitRejected`',
+  22152: '`cancelPhoneNumbers`: an inactive or disconnected number cannot port',
+  22153: '`resubmitRejected` with the corrected `authorizedRepresentative` / `customerName`',
+  22154: '`resubmitRejected` with the `address` as the losing carrier has it',
+  22155: '`resubmitRejected` with the correct PIN in `pins`',
+  22156: '`resubmitRejected` with the correct `accountNumber`',
+  22157: '`resubmitRejected` with the subscription holder’s details',
+  22158: '`resubmitRejected` with another `targetPortInDate`',
+  22159: '`cancelPhoneNumbers`: not portable, says the losing carrier',
 };
-const DEFAULT_FIX = '`resubmitRejected` with the corrected `losingCarrierInformation` the reason asks for';
+const DEFAULT_FIX = '`resubmitRejected` with the corrected `losingCarrierInformation`';
 
 /** What fixes a rejection with this code (exported for tests). */
 export function rejectionAction(code: number | null): string {
@@ -98,24 +97,28 @@ function actionOf(n: NumberView, asOfMs: number): string {
     return `${fix} (its cancel cutoff, ${formatInstant(cutoff)}, has passed: Twilio refuses a cancel now)`;
   }
   return cancelIsTheFix
-    ? `${fix}, before ${formatInstant(cutoff)}`
-    : `${fix}; or \`cancelPhoneNumbers\` before ${formatInstant(cutoff)}`;
+    ? `${fix} (by ${formatInstant(cutoff)})`
+    : `${fix}; or \`cancelPhoneNumbers\` by ${formatInstant(cutoff)}`;
 }
 
 function actionTable(view: PortInStatusView, asOfMs: number): string[] {
   const numbers = view.numbers.filter(needsOperator);
   if (numbers.length === 0) return [];
   const shown = numbers.slice(0, DESK_LIMITS.actionRows);
+  const rejection = (n: NumberView) =>
+    n.status === 'unknown'
+      ? 'unknown status'
+      : `${n.rejection?.code ?? '—'}: ${text(n.rejection?.reason) || 'no reason given'}`;
   return [
     `### Needs an operator (${numbers.length})`,
     '',
-    '| Number | Request | Code | Reason | What resolves it |',
-    '| --- | --- | --- | --- | --- |',
-    ...shown.map(
-      (n) =>
-        `| ${n.phoneNumber} | ${n.requestSid ?? '—'} | ${n.rejection?.code ?? '—'} | ${text(n.rejection?.reason) || '—'} | ${actionOf(n, asOfMs)} |`
-    ),
+    '| Number | Rejected | What resolves it |',
+    '| --- | --- | --- |',
+    ...shown.map((n) => `| \`${n.phoneNumber}\` | ${rejection(n)} | ${actionOf(n, asOfMs)} |`),
     ...more(shown.length, numbers.length, 'number(s) need an operator'),
+    '',
+    '`resubmitRejected` takes the complete, corrected `losingCarrierInformation` (the fields named are in it), and ' +
+      'optionally `phoneNumbers`, `pins` and `targetPortInDate`; the numbers move to a new request.',
     '',
   ];
 }
@@ -141,24 +144,24 @@ function deadlines(view: PortInStatusView, asOfMs: number): string[] {
   }
   if (lines.length === 0) return [];
   // Relative times are as of the last change of the order: the desk is not re-rendered by the clock.
-  return [`### Next deadlines (relative to ${formatInstant(asOfMs)}, the order's last change)`, '', ...lines, ''];
+  return [`### Next deadlines (as of ${formatInstant(asOfMs)}, the order's last change)`, '', ...lines, ''];
 }
 
-function requestsTable(view: PortInStatusView): string[] {
+function requestsList(view: PortInStatusView): string[] {
   if (view.requests.length === 0) return [];
   const shown = view.requests.slice(-DESK_LIMITS.requestRows);
   return [
     '### Requests',
     '',
-    '| Request | Status | Numbers | Note |',
-    '| --- | --- | --- | --- |',
-    ...shown.map((r) => {
-      const note = r.resubmissionOf.length ? `resubmits from ${r.resubmissionOf.join(', ')}` : '';
-      return `| ${r.sid} | ${labelOfRequestStatus(r.status)} | ${r.phoneNumbers.length} | ${note} |`;
-    }),
     ...(view.requests.length > shown.length
-      ? [`…and ${view.requests.length - shown.length} earlier request(s) (the \`portInStatus\` query lists them all).`]
+      ? [`- …${view.requests.length - shown.length} earlier request(s) (the \`portInStatus\` query lists them all)`]
       : []),
+    ...shown.map((r) => {
+      const resubmits = r.resubmissionOf.length
+        ? `, resubmits from ${r.resubmissionOf.map((s) => `\`${s}\``).join(', ')}`
+        : '';
+      return `- \`${r.sid}\` — ${labelOfRequestStatus(r.status)}, ${r.phoneNumbers.length} number${r.phoneNumbers.length === 1 ? '' : 's'}${resubmits}`;
+    }),
     '',
   ];
 }
@@ -189,7 +192,8 @@ function timeline(view: PortInStatusView): string[] {
     '### Latest events',
     '',
     ...last.map((t) => {
-      const about = [t.phoneNumber, t.requestSid].filter(Boolean).join(', ');
+      // The number says enough where there is one; a request's sid is long in a narrow panel.
+      const about = t.phoneNumber ?? t.requestSid;
       return `- ${formatInstant(Date.parse(t.at))} · ${text(t.kind)}${about ? ` (${about})` : ''}: ${text(t.message)}`;
     }),
     '',
@@ -211,7 +215,7 @@ export function renderDesk(view: PortInStatusView, asOfMs: number): string {
     ...attentionAndFailure(view),
     ...actionTable(view, asOfMs),
     ...deadlines(view, asOfMs),
-    ...requestsTable(view),
+    ...requestsList(view),
     ...timeline(view),
   ];
   return lines.join('\n').trimEnd() + '\n';
