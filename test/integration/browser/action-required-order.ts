@@ -26,6 +26,7 @@ export const ACTION_REQUIRED_NUMBERS = {
 export interface ActionRequiredOrder {
   orderId: string;
   workflowId: string;
+  runId: string;
   view: PortInStatusView;
   close(): Promise<void>;
 }
@@ -62,9 +63,9 @@ export async function startActionRequiredOrder(stack: {
       targetPortInDate: new Date(now.getTime() + 10 * DAY).toISOString().slice(0, 10),
       utilityBill: { path: stack.utilityBillPath, mimeType: 'application/pdf' },
       // The sandbox's clock is moved days ahead below: its webhooks are dated that far in the future.
-      options: { reconcileInterval: '5s', maxWebhookClockSkew: '7 days' },
+      options: { reconcileInterval: '30s', maxWebhookClockSkew: '7 days' },
     };
-    await startPortIn(client, order, { taskQueue: stack.taskQueue, now });
+    const { runId } = await startPortIn(client, order, { taskQueue: stack.taskQueue, now });
     const rejected = [ACTION_REQUIRED_NUMBERS.invalidPin, ACTION_REQUIRED_NUMBERS.portDateRejected];
     let view: PortInStatusView | undefined;
     // Review (an hour), the LOA's signature (a day), the carrier's answer (a day): six hours at a time,
@@ -85,7 +86,7 @@ export async function startActionRequiredOrder(stack: {
     if (view?.status !== 'Action Required') {
       throw new Error(`The order did not reach Action Required: ${JSON.stringify(view?.numbers ?? null)}`);
     }
-    return { orderId, workflowId: portInWorkflowId(orderId), view, close: () => connection.close() };
+    return { orderId, workflowId: portInWorkflowId(orderId), runId, view, close: () => connection.close() };
   } catch (err) {
     await connection.close();
     throw err;

@@ -57,11 +57,12 @@ async function screenshot(page: Page, name: string, options: { fullPage?: boolea
 }
 
 /**
- * Opens the order's *User Metadata* tab and returns the text of its current details (the UI renders
- * the markdown in an iframe) once `expected` shows in it.
+ * Opens the order's *User Metadata* tab (`…/workflows/<id>/<runId>/user-metadata`) and returns the
+ * text of its current details (the UI renders the markdown in an iframe) once `expected` shows in it.
+ * Navigates rather than clicks: a running order's page is busy refreshing and can miss a click.
  */
-async function openDesk(page: Page, expected: string): Promise<string> {
-  await page.getByText('User Metadata', { exact: true }).first().click();
+async function openDesk(page: Page, runUrl: string, expected: string): Promise<string> {
+  await page.goto(`${runUrl}/user-metadata`);
   const desk = page.frameLocator('#user-metadata-current-details');
   await desk.getByText(expected).first().waitFor({ state: 'visible', timeout: 30_000 });
   return desk.locator('body').innerText();
@@ -129,7 +130,9 @@ async function openDesk(page: Page, expected: string): Promise<string> {
     await screenshot(page, 'temporal-ui-workflow.png');
 
     // The porting desk: the workflow's current details, answered by the worker, decoded by the codec server.
-    const desk = await openDesk(page, 'Completed · order');
+    const runUrl = /^(.*\/workflows\/[^/]+\/[^/]+)/.exec(page.url())?.[1] ?? '';
+    expect(runUrl).toMatch(/\/workflows\/portin-demo-[\w-]+\/[0-9a-f-]{36}$/);
+    const desk = await openDesk(page, runUrl, 'Completed · order');
     expect(desk).toMatch(/5 numbers — Completed: 4 · Not portable: 1/);
     expect(desk).toMatch(/KW[0-9a-f]{32} — Completed, 1 number, resubmits from KW[0-9a-f]{32}/);
     // The start's static summary, decoded too.
@@ -156,13 +159,8 @@ async function openDesk(page: Page, expected: string): Promise<string> {
     try {
       const page = await context!.newPage();
       await page.setViewportSize({ width: 1440, height: 1250 });
-      await page.goto(`${uiUrl}/namespaces/default/workflows/${order.workflowId}`);
-      // The timeline shows the summaries of timers and activities, decoded.
-      await page
-        .getByText(/Reconcile with Twilio at .*, unless a webhook comes first/)
-        .first()
-        .waitFor({ state: 'visible', timeout: 30_000 });
-      const desk = await openDesk(page, 'Needs an operator (2)');
+      const runUrl = `${uiUrl}/namespaces/default/workflows/${order.workflowId}/${order.runId}`;
+      const desk = await openDesk(page, runUrl, 'Needs an operator (2)');
       expect(desk).toContain(`Action Required · order ${order.orderId}`);
       expect(desk).toMatch(/4 numbers — .*Port Rejected: 2/);
       expect(desk).toContain('Not portable: 1');
@@ -174,6 +172,21 @@ async function openDesk(page: Page, expected: string): Promise<string> {
       expect(desk).toMatch(/22158: Port date rejected by the losing carrier/);
       expect(desk).toMatch(/Cancel cutoff: \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in ~\d+ days\)/);
       await screenshot(page, 'temporal-ui-action-required.png');
+
+      // Activities and timers carry summaries, decoded by the codec server like every payload (the UI
+      // fills them in a moment after the rows).
+      await page.goto(`${runUrl}/history`);
+      await page
+        .getByText(/^Fetch KW[0-9a-f]{32} from Twilio \(reconcile\)$/)
+        .first()
+        .waitFor({ state: 'visible', timeout: 60_000 });
+      await page
+        .getByText(/^Reconcile with Twilio at \S+, unless a webhook comes first$/)
+        .first()
+        .waitFor({ state: 'visible', timeout: 30_000 });
+      await page.getByText('Activity Task Scheduled').first().click();
+      await page.getByText('Activity ID', { exact: true }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      await screenshot(page, 'temporal-ui-summaries.png');
       await page.close();
     } finally {
       await order.close();
