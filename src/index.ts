@@ -46,6 +46,7 @@ export { AttentionReason, PortInFailureType, UpdateRefusalType } from './workflo
 export type { OrderFailure } from './workflows/failures';
 export type { portInWorkflow } from './workflows/port-in-workflow';
 export {
+  PortInCancelCutoff,
   PortInCustomer,
   PortInNumbersPending,
   PortInRequestSids,

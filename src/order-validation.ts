@@ -1,6 +1,7 @@
 import { MAX_NUMBERS_PER_REQUEST, validatePortInRequest } from './twilio/validation';
 import type { CreatePortInRequest } from './twilio/schemas/port-in';
 import { portInOrderSchema, zodProblems } from './order';
+import { parseDuration } from './workflows/duration';
 import type { OrderProblem, PortInOrder } from './order';
 
 export class OrderValidationError extends Error {
@@ -56,8 +57,32 @@ export function validateOrder(input: unknown, now: Date = new Date()): PortInOrd
       problems.push({ path: p.path, message: p.message });
     }
   }
+  if (parsed.success) problems.push(...optionProblems(parsed.data));
   if (!parsed.success || problems.length > 0) throw new OrderValidationError(problems);
   return parsed.data;
+}
+
+/** Rules between options: each LOA reminder falls inside the signature window, once. */
+function optionProblems(order: PortInOrder): OrderProblem[] {
+  const options = order.options;
+  if (!options?.loaReminders) return [];
+  const expiryText = options.loaExpiry ?? '30 days';
+  const expiry = parseDuration(expiryText);
+  const problems: OrderProblem[] = [];
+  const seen = new Set<number>();
+  options.loaReminders.forEach((text, i) => {
+    const ms = parseDuration(text);
+    const path = `options.loaReminders[${i}]`;
+    if (ms <= 0) problems.push({ path, message: `a reminder must come before the expiry, not at it (got "${text}")` });
+    else if (ms >= expiry) {
+      problems.push({
+        path,
+        message: `"${text}" before the expiry is not after the LOA goes out: it must be shorter than loaExpiry (${expiryText})`,
+      });
+    } else if (seen.has(ms)) problems.push({ path, message: `"${text}" repeats an earlier reminder` });
+    seen.add(ms);
+  });
+  return problems;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -87,6 +87,13 @@ export const orderOptionsSchema = strictObject({
   maxWebhookClockSkew: durationText.optional(),
   /** Twilio auto-cancels an LOA unsigned for this long. */
   loaExpiry: durationText.optional(),
+  /**
+   * When to remind about an unsigned LOA, as durations before its expiry (default 7, 3 and 1 day);
+   * `[]` sends none. Each is shorter than `loaExpiry`.
+   */
+  loaReminders: z.array(durationText).max(10, { message: 'at most 10 reminders' }).optional(),
+  /** How long before a number's 72-hour cancel cutoff the `cancel-window-closing` warning fires (default 24 hours). */
+  cancelWindowWarning: durationText.optional(),
   /** Policy: cancel numbers still rejected after this long (off when absent). */
   autoCancelRejectedAfter: durationText.optional(),
   /** Numbers per portability activity. */

@@ -10,6 +10,8 @@ export const PortInStatus = defineSearchAttributeKey('PortInStatus', SearchAttri
 export const PortInTargetDate = defineSearchAttributeKey('PortInTargetDate', SearchAttributeType.DATETIME);
 export const PortInCustomer = defineSearchAttributeKey('PortInCustomer', SearchAttributeType.KEYWORD);
 export const PortInNumbersPending = defineSearchAttributeKey('PortInNumbersPending', SearchAttributeType.INT);
+/** The next 72-hour cancel cutoff of an open number (see `cancelCutoffSearchValue` in src/workflows/deadlines.ts). */
+export const PortInCancelCutoff = defineSearchAttributeKey('PortInCancelCutoff', SearchAttributeType.DATETIME);
 
 export const portflowSearchAttributes = [
   PortInRequestSids,
@@ -17,6 +19,7 @@ export const portflowSearchAttributes = [
   PortInTargetDate,
   PortInCustomer,
   PortInNumbersPending,
+  PortInCancelCutoff,
 ] as const;
 
 /** The CLI's spelling of each type, for `temporal server start-dev --search-attribute Name=Type`. */

@@ -48,6 +48,24 @@ export interface SandboxOptions {
   /** Base of the `url` fields, e.g. when behind a proxy. @default the listening URL */
   publicUrl?: string;
   logger?: SandboxLogger;
+  /**
+   * Sees every answer of the Twilio API (not `/_sandbox`) as it is sent. The sandbox's tests check
+   * each against Twilio's OpenAPI spec with it (test/helpers/openapi.ts).
+   */
+  onResponse?: (exchange: SandboxExchange) => void;
+}
+
+/** One answer of the sandbox's Twilio API, as {@link SandboxOptions.onResponse} sees it. */
+export interface SandboxExchange {
+  method: string;
+  /** Without the query string. */
+  path: string;
+  status: number;
+  contentType: string | undefined;
+  /** The body as sent; `''` when there is none. */
+  body: string;
+  /** Whether the casing quirks were on (Twilio's shapes) or off (the sandbox's canonical ones). */
+  quirks: boolean;
 }
 
 /** Settings that `POST /_sandbox/settings` may change at run time. */

@@ -5,7 +5,7 @@
 export { startSandbox, buildServer, MAX_JSON_BYTES } from './server';
 export type { SandboxHandle } from './server';
 export { SandboxCore } from './core';
-export type { SandboxOptions, SandboxSettings, SandboxLogger } from './core';
+export type { SandboxOptions, SandboxSettings, SandboxLogger, SandboxExchange } from './core';
 export { DEFAULT_TIMELINE, CANCEL_CUTOFF_MS } from './carrier';
 export type { Timeline } from './carrier';
 export { DEFAULT_WEBHOOK_RETRY } from './notifier';

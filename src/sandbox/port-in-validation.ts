@@ -50,7 +50,8 @@ const required = z.string().trim().min(1);
 const optionalString = z.string().nullish();
 
 const createSchema = z.object({
-  account_sid: optionalString,
+  // Required by the spec's create schema (`numbers.v1.porting_port_in_create`); the seeds' examples all send it.
+  account_sid: required,
   target_port_in_date: optionalString,
   target_port_in_time_range_start: optionalString,
   target_port_in_time_range_end: optionalString,
@@ -133,7 +134,7 @@ export function validatePortInCreate(body: unknown, ctx: ValidationContext): New
       22173
     );
   }
-  if (b.account_sid && b.account_sid !== ctx.accountSid) {
+  if (b.account_sid !== ctx.accountSid) {
     throw new ApiError(
       403,
       20403,

@@ -6,6 +6,7 @@ import { ApiError, errorBody, notFound } from './api-error';
 import { MAX_DOCUMENT_BYTES, registerTwilioApi } from './api-routes';
 import { authenticationError, checkBasicAuth } from './auth';
 import { registerControlApi } from './control-routes';
+import { drainRequest } from './drain';
 import { SandboxCore } from './core';
 import type { SandboxOptions, SandboxSettings } from './core';
 import type { FaultInput } from './faults';
@@ -163,6 +164,27 @@ export async function buildServer(core: SandboxCore): Promise<FastifyInstance> {
     }
   });
 
+  const observe = core.options.onResponse;
+  if (observe) {
+    app.addHook('onSend', async (req, reply, payload) => {
+      if (isControl(req)) return payload;
+      const type = reply.getHeader('content-type');
+      try {
+        observe({
+          method: req.method,
+          path: pathOf(req),
+          status: reply.statusCode,
+          contentType: type == null ? undefined : String(type),
+          body: typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '',
+          quirks: core.settings.quirks,
+        });
+      } catch (err) {
+        core.logger.error(`onResponse failed: ${(err as Error).message}`);
+      }
+      return payload;
+    });
+  }
+
   // A lost response: the handler has committed its write; hold the socket, then drop it unanswered.
   app.addHook('onSend', async (req, reply, payload) => {
     const ms = req.loseResponseMs;
@@ -183,8 +205,12 @@ export async function buildServer(core: SandboxCore): Promise<FastifyInstance> {
     return payload;
   });
 
-  app.setErrorHandler((err: FastifyError | ApiError, req: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler(async (err: FastifyError | ApiError, req: FastifyRequest, reply: FastifyReply) => {
     const e = toApiError(err, req, core);
+    if (reply.raw.destroyed) return;
+    // Fastify closes the connection after a body it gave up on (too large, wrong type): read the
+    // rest first, or a client still sending never sees this answer.
+    await drainRequest(req.raw);
     if (reply.raw.destroyed) return;
     void reply.status(e.status).headers(e.headers);
     if (isControl(req)) return reply.send({ status: e.status, message: e.message });

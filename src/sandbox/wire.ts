@@ -97,6 +97,11 @@ export function portInWire(req: PortInRecord, o: WireOptions): PortInWire {
       sub_municipality: null,
       building: null,
       katakana_name: null,
+      // Not in the OpenAPI spec, but in the PortIn seed's create response (all null there too).
+      subscription_right: null,
+      pre_adjustment_article: null,
+      mnp_article: null,
+      losing_carrier_name: null,
     },
     phone_numbers: req.numbers.map((n) => portInPhoneNumberWire(n, o)),
     bundle_sid: req.bundleSid,

@@ -134,6 +134,8 @@ export interface RequestView {
   orderCancellationReason: string | null;
   lastEventAt: string | null;
   loaExpiresAt: string | null;
+  /** When the next LOA reminder fires while the request waits for a signature (options.loaReminders). */
+  nextLoaReminderAt: string | null;
 }
 
 export interface TimelineEntryView {
@@ -185,8 +187,12 @@ export interface PortInStatusView {
   deadlines: {
     /** The earliest LOA expiry among requests waiting for a signature. */
     loaExpiresAt: string | null;
+    /** The next LOA reminder among requests waiting for a signature. */
+    nextLoaReminderAt: string | null;
     /** The earliest cancel cutoff among numbers that could still be canceled. */
     cancelCutoffAt: string | null;
+    /** When the next `cancel-window-closing` warning fires (options.cancelWindowWarning before a cutoff). */
+    cancelWindowWarningAt: string | null;
     /** When the auto-cancel policy next acts on a rejected number, if it is on. */
     autoCancelRejectedAt: string | null;
     nextReconcileAt: string | null;

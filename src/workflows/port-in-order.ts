@@ -25,6 +25,7 @@ import {
 import type { PortabilityVerdict } from '../activities';
 import type { LosingCarrierInput, PortInOrder } from '../order';
 import {
+  PortInCancelCutoff,
   PortInCustomer,
   PortInNumbersPending,
   PortInRequestSids,
@@ -43,6 +44,21 @@ import {
   withSummary,
   workerSettings,
 } from './activity-options';
+import {
+  DEFAULT_CANCEL_WINDOW_WARNING,
+  DEFAULT_LOA_REMINDERS,
+  autoCancelDueAt,
+  cancelCutoffSearchValue,
+  cancelWindowMessage,
+  dueCancelWindowNotes,
+  dueLoaReminder,
+  listed,
+  loaReminderMessage,
+  markCancelWindowNoted,
+  markLoaRemindersSent,
+  nextCancelWindowAt,
+  nextLoaReminderAt,
+} from './deadlines';
 import { renderDesk } from './desk';
 import { parseDuration } from './duration';
 import {
@@ -121,6 +137,12 @@ export const PORT_IN_PATCHES = {
    */
   apiIsTruth: 'portflow-api-is-truth',
   /**
+   * Deadlines as durable timers: LOA reminders before the expiry, the cancel window's warning and
+   * close as timeline entries, the auto-cancel policy acting before the cutoff, and the
+   * `PortInCancelCutoff` search attribute.
+   */
+  deadlineTimers: 'portflow-deadline-timers',
+  /**
    * The porting desk: update(next) keeps the workflow's current details (src/workflows/desk.ts) up to
    * date, and activities and timers carry a one-line summary for the Temporal UI.
    */
@@ -132,6 +154,8 @@ type Features = { [K in keyof typeof PORT_IN_PATCHES]: boolean };
 const DEFAULTS = {
   reconcileInterval: '6 hours',
   loaExpiry: '30 days',
+  loaReminders: DEFAULT_LOA_REMINDERS as readonly string[],
+  cancelWindowWarning: DEFAULT_CANCEL_WINDOW_WARNING,
   portabilityBatchSize: 250,
   portabilityConcurrency: 20,
   continueAsNewAfterEvents: 8000,
@@ -197,6 +221,8 @@ export class PortInOrderWorkflow {
   private readonly opts: {
     reconcileInterval: string;
     loaExpiry: string;
+    loaReminders: readonly string[];
+    cancelWindowWarning: string;
     portabilityBatchSize: number;
     portabilityConcurrency: number;
     continueAsNewAfterEvents: number;
@@ -205,6 +231,9 @@ export class PortInOrderWorkflow {
   private reconcileMs: number;
   private readonly loaExpiryMs: number;
   private readonly autoCancelMs: number | null;
+  /** Since deadlineTimers: the LOA reminder offsets before the expiry, and the cancel window's warning. */
+  private readonly loaReminderOffsetsMs: number[];
+  private readonly cancelWindowWarningMs: number | null;
   private readonly v: Features;
   private readonly rules: ReducerRules;
   /** V2: a suspect webhook arrived; the next wake reconciles (once, however many arrived). */
@@ -216,7 +245,12 @@ export class PortInOrderWorkflow {
   private dirty = false;
   private nextReconcileAt: number;
   private readonly lock = new Lock();
-  private published = { status: '', pending: -1, sids: '' };
+  private published: { status: string; pending: number; sids: string; cutoff: number | null } = {
+    status: '',
+    pending: -1,
+    sids: '',
+    cutoff: null,
+  };
   private deskShown = '';
 
   constructor(private readonly input: PortInWorkflowInput) {
@@ -237,8 +271,11 @@ export class PortInOrderWorkflow {
       workerSettings: patched(PORT_IN_PATCHES.workerSettings),
       claimInbox: patched(PORT_IN_PATCHES.claimInbox),
       apiIsTruth: patched(PORT_IN_PATCHES.apiIsTruth),
+      deadlineTimers: patched(PORT_IN_PATCHES.deadlineTimers),
       portingDesk: patched(PORT_IN_PATCHES.portingDesk),
     };
+    this.loaReminderOffsetsMs = this.v.deadlineTimers ? this.opts.loaReminders.map(parseDuration) : [];
+    this.cancelWindowWarningMs = this.v.deadlineTimers ? parseDuration(this.opts.cancelWindowWarning) : null;
     const skew = this.order.options?.maxWebhookClockSkew;
     this.rules = !this.v.apiIsTruth
       ? REDUCER_RULES_V1
@@ -284,6 +321,9 @@ export class PortInOrderWorkflow {
       loaExpiryMs: this.loaExpiryMs,
       autoCancelMs: this.autoCancelMs,
       nextReconcileAt: this.nextReconcileAt,
+      loaReminderOffsetsMs: this.loaReminderOffsetsMs,
+      cancelWindowWarningMs: this.cancelWindowWarningMs,
+      autoCancelBeforeCutoff: this.v.deadlineTimers,
     });
   }
 
@@ -305,15 +345,24 @@ export class PortInOrderWorkflow {
       attentionVisible: this.v.everyEndingVisible,
     });
     const sids = requestSids.join(',');
-    if (status === this.published.status && pending === this.published.pending && sids === this.published.sids) {
+    const cutoff = this.v.deadlineTimers ? cancelCutoffSearchValue(this.state, now()) : null;
+    if (
+      status === this.published.status &&
+      pending === this.published.pending &&
+      sids === this.published.sids &&
+      cutoff === this.published.cutoff
+    ) {
       return;
     }
     upsertSearchAttributes([
       { key: PortInStatus, value: status },
       { key: PortInNumbersPending, value: pending },
       ...(sids !== this.published.sids ? [{ key: PortInRequestSids, value: requestSids }] : []),
+      ...(cutoff !== this.published.cutoff
+        ? [{ key: PortInCancelCutoff, value: cutoff == null ? null : new Date(cutoff) }]
+        : []),
     ]);
-    this.published = { status, pending, sids };
+    this.published = { status, pending, sids, cutoff };
   }
 
   private apply(event: PortingEvent) {
@@ -586,7 +635,12 @@ export class PortInOrderWorkflow {
       const { status, pending, requestSids } = searchAttributeValues(this.state, {
         attentionVisible: this.v.everyEndingVisible,
       });
-      this.published = { status, pending, sids: requestSids.join(',') };
+      this.published = {
+        status,
+        pending,
+        sids: requestSids.join(','),
+        cutoff: this.v.deadlineTimers ? cancelCutoffSearchValue(this.state, now()) : null,
+      };
     }
     this.legacyPublishPoint();
 
@@ -782,7 +836,9 @@ export class PortInOrderWorkflow {
       await this.lock.run(async () => {
         if (now() >= this.nextReconcileAt || this.reconcileSoon) await this.reconcile();
         await this.expireUnsignedRequests();
+        if (this.v.deadlineTimers) this.remindUnsignedRequests();
         await this.applyAutoCancelPolicy();
+        if (this.v.deadlineTimers) this.noteCancelWindows();
       });
       this.legacyPublishPoint();
     }
@@ -849,6 +905,14 @@ export class PortInOrderWorkflow {
     }
     const autoCancelAt = this.nextAutoCancelAt();
     if (autoCancelAt != null) candidates.push(autoCancelAt);
+    if (this.v.deadlineTimers) {
+      for (const r of Object.values(this.state.requests)) {
+        const reminder = nextLoaReminderAt(r, this.loaExpiryMs, this.loaReminderOffsetsMs);
+        if (reminder != null) candidates.push(reminder);
+      }
+      const window = nextCancelWindowAt(this.state, this.cancelWindowWarningMs!);
+      if (window != null) candidates.push(window);
+    }
     return Math.min(...candidates);
   }
 
@@ -861,6 +925,15 @@ export class PortInOrderWorkflow {
     if (this.nextAutoCancelAt() === wakeAt && wakeAt !== this.nextReconcileAt) {
       return `Auto-cancel of rejected numbers at ${at}`;
     }
+    if (this.v.deadlineTimers) {
+      for (const r of Object.values(this.state.requests)) {
+        if (nextLoaReminderAt(r, this.loaExpiryMs, this.loaReminderOffsetsMs) === wakeAt) {
+          return `LOA reminder for ${r.sid} at ${at}`;
+        }
+      }
+      if (nextCancelWindowAt(this.state, this.cancelWindowWarningMs!) === wakeAt)
+        return `Cancel window notice at ${at}`;
+    }
     return this.state.attention
       ? `Ask Twilio again at ${at} (Needs Attention: ${this.state.attention.reason})`
       : `Reconcile with Twilio at ${at}, unless a webhook comes first`;
@@ -869,8 +942,20 @@ export class PortInOrderWorkflow {
   private nextAutoCancelAt(): number | null {
     if (this.autoCancelMs == null) return null;
     const ms = this.autoCancelMs;
+    if (this.v.deadlineTimers) {
+      // A parked order retries on the attention backoff (the reconcile time), not in a tight loop;
+      // a number past its cutoff can no longer be canceled, so it sets no timer.
+      if (this.state.attention) return null;
+      const times = this.autoCancelable().map((n) => autoCancelDueAt(this.state, n, ms, true));
+      return times.length ? Math.min(...times) : null;
+    }
     const times = rejectedNumbers(this.state).flatMap((n) => (n.rejection ? [Date.parse(n.rejection.at) + ms] : []));
     return times.length ? Math.min(...times) : null;
+  }
+
+  /** Rejected numbers the policy can still cancel: before their cutoff. */
+  private autoCancelable(): NumberState[] {
+    return rejectedNumbers(this.state).filter((n) => n.rejection && now() < cancelCutoffOf(this.state, n));
   }
 
   // ----- reconciliation and "Needs Attention" -------------------------------------------------------
@@ -1003,9 +1088,46 @@ export class PortInOrderWorkflow {
     }
   }
 
+  /**
+   * Since deadlineTimers: the reminder due for each request still waiting for a signature, as a
+   * `loa-reminder` timeline entry (the `loa.reminder` event), marked sent in the request's state.
+   */
+  private remindUnsignedRequests(): void {
+    for (const r of Object.values(this.state.requests)) {
+      const { remind, sent } = dueLoaReminder(r, this.loaExpiryMs, this.loaReminderOffsetsMs, now());
+      if (sent.length === 0) continue;
+      const marked = markLoaRemindersSent(this.state, r.sid, sent);
+      const message = remind && loaReminderMessage(r, remind.at + remind.offsetMs, now());
+      this.update(
+        message ? note(marked, { at: iso(now()), kind: 'loa-reminder', message, requestSid: r.sid }) : marked
+      );
+    }
+  }
+
+  /** Since deadlineTimers: the cancel window's warning and close, one entry per request and cutoff. */
+  private noteCancelWindows(): void {
+    for (const w of dueCancelWindowNotes(this.state, this.cancelWindowWarningMs!, now())) {
+      this.update(
+        note(markCancelWindowNoted(this.state, w, w.stage), {
+          at: iso(now()),
+          kind: `cancel-window-${w.stage}`,
+          message: cancelWindowMessage(w, w.stage, now()),
+          requestSid: w.requestSid,
+          ...(w.phoneNumbers.length === 1 ? { phoneNumber: w.phoneNumbers[0]! } : {}),
+        })
+      );
+    }
+  }
+
   private async applyAutoCancelPolicy(): Promise<void> {
     if (this.autoCancelMs == null) return;
     const ms = this.autoCancelMs;
+    if (this.v.deadlineTimers) {
+      // Before the window closes, whatever the delay says: after it Twilio would refuse the cancellation.
+      const due = this.autoCancelable().filter((n) => autoCancelDueAt(this.state, n, ms, true) <= now());
+      if (due.length > 0) await this.autoCancel(due);
+      return;
+    }
     const due = rejectedNumbers(this.state).filter((n) => n.rejection && Date.parse(n.rejection.at) + ms <= now());
     if (due.length === 0) return;
     const cancelable = due.filter((n) => now() < cancelCutoffOf(this.state, n));
@@ -1025,6 +1147,29 @@ export class PortInOrderWorkflow {
     this.noteTimeline(
       'policy',
       `Auto-cancel policy: canceled ${cancelable.length} number(s) rejected for over ${this.order.options?.autoCancelRejectedAfter}`
+    );
+  }
+
+  /** Since deadlineTimers: cancels the due rejected numbers, saying whether the delay or the cutoff set the time. */
+  private async autoCancel(due: NumberState[]): Promise<void> {
+    const ms = this.autoCancelMs!;
+    try {
+      await this.cancelNumbers(due, 'reconcile');
+      this.resumeFromAttention();
+    } catch (err) {
+      if (!(err instanceof TemporalFailure) || isCancellation(err)) throw err;
+      this.park(err, 'auto-cancel policy');
+      return;
+    }
+    const early = due.filter((n) => Date.parse(n.rejection!.at) + ms > now()).map((n) => n.phoneNumber);
+    const delay = this.order.options?.autoCancelRejectedAfter;
+    this.noteTimeline(
+      'policy',
+      `Auto-cancel policy: canceled ${due.length} rejected number(s) (${listed(due.map((n) => n.phoneNumber))})` +
+        (early.length
+          ? `; ${listed(early)} before ${delay} had passed, since the cancel window closes first`
+          : `, rejected for over ${delay}`),
+      due.length === 1 ? { phoneNumber: due[0]!.phoneNumber } : {}
     );
   }
 

@@ -70,6 +70,10 @@ export interface RequestState {
    * A later poll may put it back to Waiting for Signature; the expiry does not fire a second time.
    */
   loaExpiredAt?: string | null;
+  /** The LOA reminders that have fired, as their offsets before the expiry in ms (src/workflows/deadlines.ts). */
+  loaRemindersSent?: number[];
+  /** The cancel-window notes made, by cutoff (ISO): a cutoff that moves is a new window. */
+  cancelWindowNoted?: Record<string, 'closing' | 'closed'>;
 }
 
 export type OrderPhase =

@@ -4,6 +4,7 @@
  * so a test can check every field without a worker.
  */
 import { PhoneNumberStatus } from '../twilio/porting-event';
+import { autoCancelDueAt, nextCancelWindowWarningAt, nextLoaReminderAt } from './deadlines';
 import type { AttentionView, FailureView, PortInResult, PortInStatusView } from './messages';
 import {
   cancelCutoffOf,
@@ -53,6 +54,12 @@ export interface StatusContext {
   loaExpiryMs: number;
   autoCancelMs: number | null;
   nextReconcileAt: number;
+  /** The LOA reminder offsets before the expiry (ms); none before the deadline timers (patch deadlineTimers). */
+  loaReminderOffsetsMs?: number[];
+  /** How long before a cutoff its warning fires; null before the deadline timers. */
+  cancelWindowWarningMs?: number | null;
+  /** Whether the auto-cancel policy acts before the cutoff at the latest (since the deadline timers). */
+  autoCancelBeforeCutoff?: boolean;
 }
 
 function failureView(state: PortInState): FailureView | null {
@@ -79,6 +86,7 @@ export function statusView(state: PortInState, ctx: StatusContext): PortInStatus
   const numbers = Object.values(state.numbers);
   const requests = Object.values(state.requests).map((r) => {
     const expiry = loaExpiryOf(r, ctx.loaExpiryMs);
+    const reminder = nextLoaReminderAt(r, ctx.loaExpiryMs, ctx.loaReminderOffsetsMs ?? []);
     return {
       sid: r.sid,
       status: r.status,
@@ -91,11 +99,20 @@ export function statusView(state: PortInState, ctx: StatusContext): PortInStatus
       orderCancellationReason: r.orderCancellationReason,
       lastEventAt: r.lastEventAt,
       loaExpiresAt: expiry == null ? null : iso(expiry),
+      nextLoaReminderAt: reminder == null ? null : iso(reminder),
     };
   });
   const expiries = requests.flatMap((r) => (r.loaExpiresAt ? [r.loaExpiresAt] : [])).sort();
   const cutoff = orderCancelCutoff(state);
-  const rejections = rejectedNumbers(state).flatMap((n) => (n.rejection ? [Date.parse(n.rejection.at)] : []));
+  const reminders = requests.flatMap((r) => (r.nextLoaReminderAt ? [r.nextLoaReminderAt] : [])).sort();
+  const autoCancels =
+    ctx.autoCancelMs == null
+      ? []
+      : rejectedNumbers(state).flatMap((n) =>
+          n.rejection ? [autoCancelDueAt(state, n, ctx.autoCancelMs!, ctx.autoCancelBeforeCutoff ?? false)] : []
+        );
+  const warning =
+    ctx.cancelWindowWarningMs == null ? null : nextCancelWindowWarningAt(state, ctx.cancelWindowWarningMs);
   return {
     orderId: state.orderId,
     customerRef: state.customerRef,
@@ -132,9 +149,10 @@ export function statusView(state: PortInState, ctx: StatusContext): PortInStatus
     },
     deadlines: {
       loaExpiresAt: expiries[0] ?? null,
+      nextLoaReminderAt: reminders[0] ?? null,
       cancelCutoffAt: cutoff == null ? null : iso(cutoff),
-      autoCancelRejectedAt:
-        ctx.autoCancelMs != null && rejections.length ? iso(Math.min(...rejections) + ctx.autoCancelMs) : null,
+      cancelWindowWarningAt: warning == null ? null : iso(warning),
+      autoCancelRejectedAt: autoCancels.length ? iso(Math.min(...autoCancels)) : null,
       nextReconcileAt: state.phase === 'porting' ? iso(ctx.nextReconcileAt) : null,
     },
     timeline: state.timeline.map((t) => ({ ...t })),

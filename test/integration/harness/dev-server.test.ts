@@ -31,6 +31,7 @@ describe('the dev server of the test run', () => {
       PortInTargetDate: 6,
       PortInCustomer: 2,
       PortInNumbersPending: 3,
+      PortInCancelCutoff: 6,
     };
     for (const key of portflowSearchAttributes) {
       expect(registered[key.name]).toBe(expectedType[key.name]);

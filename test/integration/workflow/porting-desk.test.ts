@@ -107,7 +107,11 @@ describe('the porting desk: current details and summaries', () => {
       .map((e) => text(e.userMetadata?.summary));
     expect(timerSummaries.length).toBeGreaterThan(0);
     expect(
-      timerSummaries.every((s) => /^(Reconcile with Twilio at|LOA expiry for|Ask Twilio again at)/.test(s ?? ''))
+      timerSummaries.every((s) =>
+        /^(Reconcile with Twilio at|LOA expiry for|LOA reminder for|Cancel window notice at|Ask Twilio again at)/.test(
+          s ?? ''
+        )
+      )
     ).toBe(true);
   });
 });

@@ -96,6 +96,7 @@ describe('docker-compose.yml', () => {
       'PortInTargetDate=Datetime',
       'PortInCustomer=Keyword',
       'PortInNumbersPending=Int',
+      'PortInCancelCutoff=Datetime',
     ]);
     const env = environmentOf(parseCompose(rawText).services['temporal-namespace']);
     expect(String(env.PORTFLOW_SEARCH_ATTRIBUTES).split(/\s+/).sort()).toEqual([...searchAttributes].sort());
@@ -211,7 +212,7 @@ describe('docker-compose.yml', () => {
         'a missing search attribute',
         (d) =>
           (d.services['temporal-namespace'].environment.PORTFLOW_SEARCH_ATTRIBUTES =
-            'PortInRequestSids=KeywordList PortInStatus=Keyword PortInTargetDate=Datetime PortInCustomer=Keyword'),
+            'PortInRequestSids=KeywordList PortInStatus=Keyword PortInTargetDate=Datetime PortInCustomer=Keyword PortInCancelCutoff=Datetime'),
         /does not register PortInNumbersPending=Int/,
       ],
       [

@@ -264,6 +264,42 @@ const badInputs: Array<[string, Mutator, string, RegExp]> = [
   ['customerRef an email address', (o) => (o.customerRef = 'jane@example.com'), 'customerRef', /opaque reference/],
   ['option out of range', (o) => (o.options = { portabilityBatchSize: 0 }), 'options.portabilityBatchSize', /./],
   ['option duration unreadable', (o) => (o.options = { loaExpiry: 'a month' }), 'options.loaExpiry', /duration/],
+  [
+    'an LOA reminder as long as the window',
+    (o) => (o.options = { loaReminders: ['7 days', '30 days'] }),
+    'options.loaReminders[1]',
+    /must be shorter than loaExpiry \(30 days\)/,
+  ],
+  [
+    'an LOA reminder longer than a shortened window',
+    (o) => (o.options = { loaExpiry: '5 days', loaReminders: ['7 days'] }),
+    'options.loaReminders[0]',
+    /shorter than loaExpiry \(5 days\)/,
+  ],
+  [
+    'an LOA reminder at the expiry',
+    (o) => (o.options = { loaReminders: ['0 days'] }),
+    'options.loaReminders[0]',
+    /before the expiry, not at it/,
+  ],
+  [
+    'an LOA reminder twice',
+    (o) => (o.options = { loaReminders: ['1 day', '24 hours'] }),
+    'options.loaReminders[1]',
+    /repeats an earlier reminder/,
+  ],
+  [
+    'an LOA reminder unreadable',
+    (o) => (o.options = { loaReminders: ['a week'] }),
+    'options.loaReminders[0]',
+    /duration/,
+  ],
+  [
+    'a cancel window warning unreadable',
+    (o) => (o.options = { cancelWindowWarning: 'a day' }),
+    'options.cancelWindowWarning',
+    /duration/,
+  ],
 ];
 
 describe('validateOrder', () => {
@@ -337,6 +373,11 @@ describe('validateOrder', () => {
         'options within range',
         (o) => (o.options = { reconcileInterval: '6h', loaExpiry: '30 days', portabilityBatchSize: 100 }),
       ],
+      [
+        'LOA reminders and a cancel window warning',
+        (o) => (o.options = { loaReminders: ['14 days', '2 days', '6 hours'], cancelWindowWarning: '48 hours' }),
+      ],
+      ['no LOA reminders', (o) => (o.options = { loaReminders: [] })],
     ])('accepts %s', (_name, mutate) => {
       const order = validOrder();
       mutate(order);

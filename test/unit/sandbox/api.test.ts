@@ -1,6 +1,6 @@
-import { sandboxNumber, startSandbox, SANDBOX_API_KEY_SECRET, SANDBOX_API_KEY_SID } from '../../../src/sandbox';
+import { sandboxNumber, SANDBOX_API_KEY_SECRET, SANDBOX_API_KEY_SID } from '../../../src/sandbox';
 import type { SandboxHandle } from '../../../src/sandbox';
-import { apiFor, createBody, dateAfter, PDF, uploadBill } from './helpers';
+import { apiFor, createBody, dateAfter, PDF, uploadBill, startSandbox } from './helpers';
 import type { Api } from './helpers';
 
 const START = new Date('2025-03-03T12:00:00Z');

@@ -1,6 +1,6 @@
-import { sandboxNumber, startSandbox } from '../../../src/sandbox';
+import { sandboxNumber } from '../../../src/sandbox';
 import type { SandboxHandle } from '../../../src/sandbox';
-import { apiFor, control, createBody, dateAfter, DAY, HOUR, uploadBill } from './helpers';
+import { apiFor, control, createBody, dateAfter, DAY, HOUR, uploadBill, startSandbox } from './helpers';
 import type { Api } from './helpers';
 
 describe('sandbox control API (/_sandbox)', () => {

@@ -1,8 +1,8 @@
 import { request } from 'node:http';
-import { startSandbox } from '../../../src/sandbox';
 import type { SandboxHandle } from '../../../src/sandbox';
-import { apiFor, createBody, dateAfter, uploadBill } from './helpers';
+import { apiFor, createBody, dateAfter, uploadBill, startSandbox } from './helpers';
 import type { Api } from './helpers';
+import spec from '../../fixtures/openapi/twilio_numbers_v1.porting.json';
 
 /**
  * Classes where the sandbox once answered differently from what Twilio documents (issue 16):
@@ -95,6 +95,31 @@ describe('sandbox fidelity to the seeds', () => {
       );
     });
   });
+
+  it("answers a create with the seed's losing_carrier_information fields, null where the seed has null", async () => {
+    const res = await create(['+14155551234']);
+    expect(res.status).toBe(202);
+    expect(res.body.losing_carrier_information).toMatchObject({
+      address_sid: null,
+      authorized_representative_katakana: null,
+      subscription_right: null,
+      pre_adjustment_article: null,
+      mnp_article: null,
+      losing_carrier_name: null,
+    });
+  });
+
+  it.each(['%2B14155552344', '+14155552344'])(
+    "answers the seed's curl and CLI forms of the number (%s) alike",
+    async (ref) => {
+      const res = await api('GET', `/v1/Porting/Portability/PhoneNumber/${ref}`);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        phone_number: '+14155552344',
+        url: `${sandbox.url}/v1/Porting/Portability/PhoneNumber/+14155552344`,
+      });
+    }
+  );
 
   it('formats the Portability url as the seed does, with a literal +', async () => {
     const res = await portability('+18001234567');
@@ -199,44 +224,164 @@ describe('sandbox fidelity to the seeds', () => {
     });
   });
 
-  it('delivers the 413 to a client that sends a large upload whole before reading the answer', async () => {
-    const boundary = 'sandboxboundary';
-    const head = Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="document_type"\r\n\r\nutility_bill\r\n` +
-        `--${boundary}\r\nContent-Disposition: form-data; name="File"; filename="big.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\n`
-    );
-    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-    const chunk = Buffer.alloc(1024 * 1024, 0x20);
-    const chunks = 24; // 24 MiB: far past the 10 MB limit
-    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(`${sandbox.url}/v1/Documents`, {
-        method: 'POST',
-        headers: {
+  describe('the 413 (and 415) reaches a client that sends its whole body before reading', () => {
+    // Fastify closes the connection after a body it gave up on; closing on unread data resets the
+    // connection, and a client still writing got EPIPE instead of the answer (24 MiB JSON, issue 16).
+    const MiB = 1024 * 1024;
+    const sendWhole = (
+      path: string,
+      contentType: string,
+      head: Buffer,
+      padMiB: number,
+      tail: Buffer,
+      chunked = false
+    ) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const pad = Buffer.alloc(MiB, 0x20);
+        const headers: Record<string, string | number> = {
           authorization: 'Basic ' + Buffer.from(`${sandbox.accountSid}:${sandbox.authToken}`).toString('base64'),
-          'content-type': `multipart/form-data; boundary=${boundary}`,
-          'content-length': head.length + chunks * chunk.length + tail.length,
-        },
-      });
-      req.on('error', reject);
-      // Reads the answer only once the whole body is written, like a simple client would.
-      const write = async () => {
+          'content-type': contentType,
+        };
+        if (!chunked) headers['content-length'] = head.length + padMiB * MiB + tail.length;
+        const req = request(`${sandbox.url}${path}`, { method: 'POST', headers });
+        let answer: { status: number; body: string } | null = null;
+        req.on('response', (r) => {
+          let body = '';
+          r.on('data', (c: Buffer) => (body += c.toString()));
+          r.on('end', () => (answer = { status: r.statusCode ?? 0, body }));
+        });
+        // An EPIPE or reset while writing fails the test: that is the bug.
+        req.on('error', reject);
+        req.on('close', () => (answer ? resolve(answer) : reject(new Error('connection closed without an answer'))));
         const put = (b: Buffer) => new Promise<void>((ok, fail) => req.write(b, (e) => (e ? fail(e) : ok())));
-        await put(head);
-        for (let i = 0; i < chunks; i++) await put(chunk);
-        await put(tail);
-        req.end();
-      };
-      write()
-        .then(() => {
-          req.on('response', (r) => {
-            let body = '';
-            r.on('data', (c: Buffer) => (body += c.toString()));
-            r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
-          });
-        })
-        .catch(reject);
+        void (async () => {
+          await put(head);
+          for (let i = 0; i < padMiB; i++) await put(pad);
+          await put(tail);
+          req.end();
+        })().catch(reject);
+      });
+
+    it('Documents: a 24 MiB file gets 413 (10 MB limit)', async () => {
+      const boundary = 'sandboxboundary';
+      const head = Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="document_type"\r\n\r\nutility_bill\r\n` +
+          `--${boundary}\r\nContent-Disposition: form-data; name="File"; filename="big.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\n`
+      );
+      const res = await sendWhole(
+        '/v1/Documents',
+        `multipart/form-data; boundary=${boundary}`,
+        head,
+        24,
+        Buffer.from(`\r\n--${boundary}--\r\n`)
+      );
+      expect(res.status).toBe(413);
+      expect(JSON.parse(res.body)).toMatchObject({ code: 413, status: 413 });
     });
-    expect(res.status).toBe(413);
-    expect(JSON.parse(res.body)).toMatchObject({ code: 413, status: 413 });
+
+    it.each([false, true])('PortIn create: a 24 MiB JSON body gets 413 (chunked: %s)', async (chunked) => {
+      const res = await sendWhole(
+        '/v1/Porting/PortIn',
+        'application/json',
+        Buffer.from('{"pad":"'),
+        24,
+        Buffer.from('"}'),
+        chunked
+      );
+      expect(res.status).toBe(413);
+      expect(JSON.parse(res.body)).toMatchObject({
+        code: 413,
+        status: 413,
+        message: expect.stringContaining('too large'),
+      });
+    });
+
+    it('PortIn create: a 24 MiB form-encoded body gets 415', async () => {
+      const res = await sendWhole(
+        '/v1/Porting/PortIn',
+        'application/x-www-form-urlencoded',
+        Buffer.from('Pad='),
+        24,
+        Buffer.from('')
+      );
+      expect(res.status).toBe(415);
+      expect(JSON.parse(res.body)).toMatchObject({ code: 415, status: 415 });
+    });
+  });
+
+  describe("a create without a field Twilio's spec lists as required is refused", () => {
+    // The required lists come from the vendored spec itself, so a field Twilio makes required later
+    // shows up here on the next re-vendoring.
+    const schemas = (spec as any).components.schemas;
+    const create = schemas['numbers.v1.porting_port_in_create'];
+    const required: string[][] = [
+      ...(create.required as string[]).map((f) => [f]),
+      ...(create.properties.phone_numbers.items.required as string[]).map((f) => ['phone_numbers', '0', f]),
+      ...(schemas['numbers.v1.porting_losing_carrier_information'].required as string[]).map((f) => [
+        'losing_carrier_information',
+        f,
+      ]),
+      ...(schemas['numbers.v1.porting_address'].required as string[]).map((f) => [
+        'losing_carrier_information',
+        'address',
+        f,
+      ]),
+    ];
+
+    it('lists the fields this test covers', () => {
+      expect(required.map((p) => p.join('.'))).toEqual([
+        'account_sid',
+        'documents',
+        'losing_carrier_information',
+        'phone_numbers.0.phone_number',
+        'losing_carrier_information.customer_name',
+        'losing_carrier_information.authorized_representative',
+        'losing_carrier_information.authorized_representative_email',
+        'losing_carrier_information.address.street',
+        'losing_carrier_information.address.city',
+        'losing_carrier_information.address.state',
+        'losing_carrier_information.address.zip',
+        'losing_carrier_information.address.country',
+      ]);
+    });
+
+    it.each(required.map((p) => [p.join('.'), p] as const))('without %s', async (_name, fieldPath) => {
+      const body = createBody({
+        numbers: ['+14155551234'],
+        documents: [await uploadBill(api)],
+        targetDate: dateAfter(sandbox.clock.now(), 10),
+      });
+      const parent = fieldPath.slice(0, -1).reduce<any>((o, k) => o[k], body);
+      delete parent[fieldPath[fieldPath.length - 1] as string];
+      const res = await api('POST', '/v1/Porting/PortIn', body);
+      expect(res.status).toBe(400);
+      expect(sandbox.portIns()).toHaveLength(0);
+      const name = fieldPath.join('.').replace('.0.', '[0].');
+      if (name === 'documents') {
+        // The seed's error table: `400 {code: 400, message: "Invalid documents"}`.
+        expect(res.body).toMatchObject({ code: 400, message: expect.stringMatching(/^Invalid documents: /) });
+      } else {
+        expect(res.body).toMatchObject({ code: 22171, message: expect.stringContaining('Missing required fields') });
+        expect(res.body.message).toContain(name);
+      }
+    });
+
+    it('also refuses a blank account_sid, and one of another account with 403 20403 (seed)', async () => {
+      const documents = [await uploadBill(api)];
+      const targetDate = dateAfter(sandbox.clock.now(), 10);
+      const blank = await api(
+        'POST',
+        '/v1/Porting/PortIn',
+        createBody({ numbers: ['+14155551234'], documents, targetDate, accountSid: ' ' })
+      );
+      expect(blank.body).toMatchObject({ code: 22171, message: 'Missing required fields: account_sid' });
+      const other = await api(
+        'POST',
+        '/v1/Porting/PortIn',
+        createBody({ numbers: ['+14155551234'], documents, targetDate, accountSid: `AC${'9'.repeat(32)}` })
+      );
+      expect(other.status).toBe(403);
+      expect(other.body.code).toBe(20403);
+    });
   });
 });

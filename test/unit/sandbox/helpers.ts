@@ -2,9 +2,30 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import type { SandboxHandle } from '../../../src/sandbox';
+import { SANDBOX_ACCOUNT_SID, startSandbox as startBareSandbox } from '../../../src/sandbox';
+import type { SandboxHandle, SandboxOptions } from '../../../src/sandbox';
+import { ResponseRecorder } from '../../helpers/openapi';
 
 /** Test helpers for the sandbox: an authenticated HTTP caller, fixtures and a webhook receiver. */
+
+/** Every Twilio-API answer of this test file's sandboxes, checked against Twilio's OpenAPI spec. */
+export const openapi = new ResponseRecorder();
+
+// A test during which a sandbox answered against the spec fails, naming path, status and error.
+if (typeof afterEach === 'function') afterEach(() => openapi.assertNoViolations());
+if (typeof afterAll === 'function') afterAll(() => openapi.assertNoViolations());
+
+/** {@link startBareSandbox} with every answer checked by {@link openapi}. */
+export function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
+  const own = options.onResponse;
+  return startBareSandbox({
+    ...options,
+    onResponse: (ex) => {
+      openapi.observe(ex);
+      own?.(ex);
+    },
+  });
+}
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -78,8 +99,10 @@ export function createBody(opts: {
   numbers: string[];
   documents: string[];
   targetDate?: string | null;
+  accountSid?: string;
 }): Record<string, any> {
   const body: Record<string, any> = {
+    account_sid: opts.accountSid ?? SANDBOX_ACCOUNT_SID,
     target_port_in_time_range_start: '10:00:00-05:00',
     target_port_in_time_range_end: '18:00:00-05:00',
     notification_emails: ['ops@example.com'],

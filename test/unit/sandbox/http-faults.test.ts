@@ -1,6 +1,5 @@
-import { startSandbox } from '../../../src/sandbox';
 import type { SandboxHandle } from '../../../src/sandbox';
-import { apiFor, control, createBody, dateAfter, uploadBill } from './helpers';
+import { apiFor, control, createBody, dateAfter, uploadBill, startSandbox } from './helpers';
 import type { Api } from './helpers';
 
 describe('sandbox HTTP faults', () => {

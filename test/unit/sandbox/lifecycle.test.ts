@@ -1,8 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
 
-import { sandboxNumber, startSandbox } from '../../../src/sandbox';
+import { sandboxNumber } from '../../../src/sandbox';
 import type { SandboxHandle } from '../../../src/sandbox';
-import { apiFor, createBody, DAY, HOUR, startReceiver, uploadBill } from './helpers';
+import { apiFor, createBody, DAY, HOUR, startReceiver, uploadBill, startSandbox } from './helpers';
 import type { Api, Receiver, ReceivedWebhook } from './helpers';
 
 const START = new Date('2025-03-03T12:00:00Z');

@@ -1,6 +1,6 @@
-import { sandboxNumber, startSandbox } from '../../../src/sandbox';
+import { sandboxNumber } from '../../../src/sandbox';
 import type { SandboxHandle } from '../../../src/sandbox';
-import { apiFor, createBody, dateAfter, DAY, HOUR, startReceiver, uploadBill } from './helpers';
+import { apiFor, createBody, dateAfter, DAY, HOUR, startReceiver, uploadBill, startSandbox } from './helpers';
 import type { Api, Receiver } from './helpers';
 
 describe('sandbox with a 1,000-number request', () => {

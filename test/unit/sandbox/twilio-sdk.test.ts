@@ -1,9 +1,8 @@
 // Conformance against code no one here wrote: the official twilio package, pointed at the sandbox.
 import twilio from 'twilio';
 
-import { startSandbox } from '../../../src/sandbox';
 import type { SandboxHandle } from '../../../src/sandbox';
-import { apiFor, createBody, dateAfter, DAY, HOUR, startReceiver, uploadBill } from './helpers';
+import { apiFor, createBody, dateAfter, DAY, HOUR, startReceiver, uploadBill, startSandbox } from './helpers';
 import type { Receiver } from './helpers';
 
 /**

@@ -1,6 +1,6 @@
-import { sandboxNumber, startSandbox } from '../../../src/sandbox';
+import { sandboxNumber } from '../../../src/sandbox';
 import type { SandboxHandle } from '../../../src/sandbox';
-import { apiFor, createBody, dateAfter, uploadBill } from './helpers';
+import { apiFor, createBody, dateAfter, uploadBill, startSandbox } from './helpers';
 import type { Api } from './helpers';
 
 type Body = Record<string, any>;

@@ -1,6 +1,5 @@
-import { startSandbox } from '../../../src/sandbox';
 import type { SandboxHandle } from '../../../src/sandbox';
-import { apiFor, control, createBody, dateAfter, DAY, HOUR, startReceiver, uploadBill } from './helpers';
+import { apiFor, control, createBody, dateAfter, DAY, HOUR, startReceiver, uploadBill, startSandbox } from './helpers';
 import type { Api, Receiver } from './helpers';
 
 describe('sandbox webhook delivery', () => {
