@@ -126,7 +126,12 @@ async function main(): Promise<void> {
   let connection: Connection | undefined;
   try {
     const receiverPort = await reservePort();
+    // One task queue for both phases: the receiver starts the webhook inbox of a sid it cannot route
+    // yet on its own TEMPORAL_TASK_QUEUE, so it must be the queue the workers poll (else the inbox
+    // never runs and the order waits for its events until the 6-hour poll).
+    const taskQueue = `cluster-scale-${process.pid}`;
     const common = {
+      TEMPORAL_TASK_QUEUE: taskQueue,
       TEMPORAL_ADDRESS: cluster.address,
       TEMPORAL_NAMESPACE: cluster.namespace,
       TWILIO_ACCOUNT_SID: sandbox.accountSid,
@@ -168,7 +173,6 @@ async function main(): Promise<void> {
     writeFileSync(bill, '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 
     const runPhase = async (phase: number, workerCount: number): Promise<PhaseFigures> => {
-      const taskQueue = `cluster-scale-${process.pid}-${phase}`;
       const workers: Restartable[] = [];
       for (let w = 0; w < workerCount; w++) {
         const metrics = await reservePort();
@@ -176,7 +180,7 @@ async function main(): Promise<void> {
         const worker = restartable(
           `worker-${phase}-${w + 1}`,
           'test/cluster/fixtures/production-worker.ts',
-          { ...common, TEMPORAL_TASK_QUEUE: taskQueue, PORTFLOW_METRICS_PORT: String(metrics.port) },
+          { ...common, PORTFLOW_METRICS_PORT: String(metrics.port) },
           async (out) => out.some((l) => l.startsWith('production-worker: ready'))
         );
         workers.push(worker);
@@ -214,15 +218,17 @@ async function main(): Promise<void> {
             },
             { taskQueue }
           );
+          // The cap's timer is cleared once the order ends: a pending one would keep the bench alive until the cap.
+          let cap: NodeJS.Timeout | undefined;
           const result = await Promise.race([
             waitForPortIn(client, orderId),
-            new Promise<never>((_, reject) =>
-              setTimeout(
+            new Promise<never>((_, reject) => {
+              cap = setTimeout(
                 () => reject(new Error(`${orderId} not done within the cap`)),
                 Math.max(0, deadline - Date.now())
-              )
-            ),
-          ]);
+              );
+            }),
+          ]).finally(() => clearTimeout(cap));
           if (result.outcome !== 'completed') throw new Error(`${orderId} ended ${result.outcome}`);
         })
       );

@@ -77,6 +77,70 @@ export const utilityBillSchema = z.union(
   }
 );
 
+const callbackUrl = z.url({
+  protocol: /^https?$/,
+  message: 'expected an absolute http(s) URL such as https://example.com/voice',
+});
+const callbackMethod = z.enum(['GET', 'POST'], { message: "expected 'GET' or 'POST' (upper case)" });
+
+/**
+ * What each number is given once it is ported (Twilio's IncomingPhoneNumber fields, camelCase),
+ * plus membership of a Messaging Service. Every field is optional; absent ones are left as Twilio
+ * has them. With no field at all the number is only checked to be in the account.
+ */
+export const onPortedSchema = strictObject({
+  friendlyName: z.string().min(1).max(64, { message: 'at most 64 characters (Twilio’s limit)' }).optional(),
+  voiceUrl: callbackUrl.optional(),
+  voiceMethod: callbackMethod.optional(),
+  voiceFallbackUrl: callbackUrl.optional(),
+  voiceFallbackMethod: callbackMethod.optional(),
+  /** `AP…`: calls go to this TwiML application instead of `voiceUrl` (give one or the other). */
+  voiceApplicationSid: z
+    .string()
+    .regex(/^AP[0-9a-fA-F]{32}$/, { message: 'expected AP followed by 32 hex digits' })
+    .optional(),
+  smsUrl: callbackUrl.optional(),
+  smsMethod: callbackMethod.optional(),
+  smsFallbackUrl: callbackUrl.optional(),
+  smsFallbackMethod: callbackMethod.optional(),
+  statusCallback: callbackUrl.optional(),
+  statusCallbackMethod: callbackMethod.optional(),
+  /** `MG…`: the number joins this Messaging Service (which then handles its messages, not `smsUrl`). */
+  messagingServiceSid: z
+    .string()
+    .regex(/^MG[0-9a-fA-F]{32}$/, { message: 'expected MG followed by 32 hex digits' })
+    .optional(),
+}).superRefine((o, ctx) => {
+  // Twilio would take both and silently ignore one of them: say so instead.
+  if (o.voiceApplicationSid && (o.voiceUrl || o.voiceFallbackUrl)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['voiceApplicationSid'],
+      message:
+        'give voiceApplicationSid or voiceUrl/voiceFallbackUrl, not both: Twilio ignores the URLs when an application is set',
+    });
+  }
+  if (o.messagingServiceSid && (o.smsUrl || o.smsFallbackUrl)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['messagingServiceSid'],
+      message:
+        'give messagingServiceSid or smsUrl/smsFallbackUrl, not both: a Messaging Service handles the number’s messages itself',
+    });
+  }
+  for (const [method, url] of [
+    ['voiceMethod', 'voiceUrl'],
+    ['voiceFallbackMethod', 'voiceFallbackUrl'],
+    ['smsMethod', 'smsUrl'],
+    ['smsFallbackMethod', 'smsFallbackUrl'],
+    ['statusCallbackMethod', 'statusCallback'],
+  ] as const) {
+    if (o[method] && !o[url]) {
+      ctx.addIssue({ code: 'custom', path: [method], message: `${method} needs ${url}: it is the method of that URL` });
+    }
+  }
+});
+
 export const orderOptionsSchema = strictObject({
   /** How often the workflow re-fetches its requests from Twilio (webhooks are hints, the API is the truth). */
   reconcileInterval: durationText.optional(),
@@ -104,6 +168,16 @@ export const orderOptionsSchema = strictObject({
   continueAsNewAfterEvents: z.number().int().min(20).optional(),
   /** Continue-as-new once this run has received this many signals (Temporal caps a run at 10,000). */
   continueAsNewAfterSignals: z.number().int().min(1).optional(),
+  /**
+   * Attempts at creating each request before the order fails as AttemptsExhausted (retryable errors
+   * only: 5xx, timeouts; a refusal fails at once). @default 20, about 15 minutes of backoff
+   */
+  createAttempts: z
+    .number()
+    .int({ message: 'expected a whole number of attempts' })
+    .min(1, { message: 'expected at least 1 attempt' })
+    .max(20, { message: 'expected at most 20 attempts (the default)' })
+    .optional(),
 });
 
 export const portInOrderSchema = strictObject({
@@ -128,6 +202,8 @@ export const portInOrderSchema = strictObject({
   targetPortInTimeRangeEnd: offsetTime.optional(),
   notificationEmails: z.array(z.email({ message: 'expected an email address' })).optional(),
   utilityBill: utilityBillSchema,
+  /** After the port: the configuration every ported number is given (see {@link onPortedSchema}). */
+  onPorted: onPortedSchema.optional(),
   options: orderOptionsSchema.optional(),
 });
 
@@ -135,6 +211,7 @@ export type PortInOrder = z.infer<typeof portInOrderSchema>;
 export type PortInOrderOptions = z.infer<typeof orderOptionsSchema>;
 export type LosingCarrierInput = z.infer<typeof losingCarrierSchema>;
 export type UtilityBill = z.infer<typeof utilityBillSchema>;
+export type OnPortedConfiguration = z.infer<typeof onPortedSchema>;
 
 /** One problem with an order, by field path. Never carries a PIN or an account number. */
 export interface OrderProblem {

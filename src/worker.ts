@@ -8,6 +8,7 @@ import type { DataConverter } from '@temporalio/common';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { startAttentionGauge } from './attention-gauge';
 import type { WorkerSettings } from './activities';
 import { loadDataConverter } from './codec/data-converter';
 import { loadConfig } from './config';
@@ -16,6 +17,7 @@ import { portingClientFromConfig } from './porting-client';
 import { connectWorkerConnection } from './temporal-connection';
 import type { PortingClient } from './twilio/client';
 import { prebuiltWorkflowBundle } from './workflow-bundle';
+import { parseDuration } from './workflows/duration';
 
 export interface PortflowWorkerOptions {
   connection: NativeConnection;
@@ -89,6 +91,28 @@ export function installRuntime(config: PortflowConfig, { metrics = true } = {}):
   });
 }
 
+/**
+ * Runs a worker until it shuts down, with the process's own metrics beside it: the
+ * `portflow_orders_needing_attention` gauge, counted from visibility every `attentionGaugeInterval`
+ * (see ./attention-gauge). On the runtime's meter, so it is on the same Prometheus endpoint.
+ */
+export async function runPortflowWorker(
+  worker: Worker,
+  options: { connection: NativeConnection; namespace?: string; taskQueue: string; attentionGaugeInterval: string }
+): Promise<void> {
+  const gauge = startAttentionGauge({
+    client: new Client({ connection: options.connection, namespace: options.namespace ?? 'default' }),
+    meter: Runtime.instance().metricMeter,
+    taskQueue: options.taskQueue,
+    intervalMs: parseDuration(options.attentionGaugeInterval),
+  });
+  try {
+    await worker.run();
+  } finally {
+    gauge.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   installRuntime(config);
@@ -109,7 +133,12 @@ async function main(): Promise<void> {
         `metrics on http://${config.metrics.host}:${config.metrics.port}/metrics`
     );
     // Runtime's default shutdown signals (SIGINT, SIGTERM, ...) stop the worker gracefully.
-    await worker.run();
+    await runPortflowWorker(worker, {
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      attentionGaugeInterval: config.metrics.attentionGaugeInterval,
+    });
   } finally {
     porting.close();
     await connection.close();

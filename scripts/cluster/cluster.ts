@@ -61,6 +61,8 @@ export interface TemporalCluster {
   kill(role: Role): Promise<void>;
   /** Starts the role again with the same configuration and waits until it listens. */
   restart(role: Role): Promise<void>;
+  /** What compose's temporal-namespace job did on the fresh database at start: its first and only attempt. */
+  firstNamespaceJob: JobResult;
   /** Runs compose's temporal-namespace job script against this cluster; `vars` as a `.env` gives them. */
   runNamespaceJob(vars?: Record<string, string>): Promise<JobResult>;
   /** Runs compose's temporal-schema job script against this cluster's PostgreSQL. */
@@ -322,6 +324,7 @@ export async function startCluster(options: ClusterOptions): Promise<TemporalClu
       postgres,
       build,
       roles,
+      firstNamespaceJob: job,
       async kill(role) {
         const proc = roles[role];
         if (proc.hasExited()) return;

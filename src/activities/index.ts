@@ -1,9 +1,11 @@
 import { activityInfo } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import type { ActivatePortedNumberInput, ActivatedNumber } from '../activation';
 import type { PortingClient } from '../twilio/client';
 import { eventsFromPortIn } from '../twilio/events';
 import type { PortingEvent } from '../twilio/porting-event';
 import type { CreatePortInRequest } from '../twilio/schemas/port-in';
+import { activatePortedNumber } from './activate';
 import { createPortInOnce } from './create-port-in';
 import { withHeartbeat } from './heartbeat';
 import { createInboxActivities, unconfiguredInboxActivities } from './inbox';
@@ -151,6 +153,11 @@ export function createActivities({ client, temporal, inbox, settings = {} }: Act
 
     async cancelPortInRequest(input: { portInRequestSid: string }): Promise<void> {
       await withHeartbeat(() => classified(() => client.cancelPortIn(input.portInRequestSid)));
+    },
+
+    /** After the port: the number in the account, given the order's `onPorted` configuration (see ./activate.ts). */
+    async activatePortedNumber(input: ActivatePortedNumberInput): Promise<ActivatedNumber> {
+      return activatePortedNumber(client, input);
     },
 
     async cancelPortInPhoneNumbers(input: { portInRequestSid: string; phoneNumberSids: string[] }): Promise<void> {

@@ -17,7 +17,7 @@ export function toActivityFailure(err: unknown): Error {
     });
   }
   if (err instanceof TwilioApiError) {
-    const details = [{ status: err.status, code: err.code, moreInfo: err.moreInfo }];
+    const details = [{ status: err.status, code: err.code, moreInfo: err.moreInfo, twilioMessage: err.twilioMessage }];
     if (!err.retryable) {
       return ApplicationFailure.create({
         type: `Twilio.${err.code ?? err.status}`,

@@ -51,7 +51,11 @@ export function renderStatus(view: PortInStatusView, { all = false } = {}): stri
   if (attention) lines.push(`Needs attention: ${attention}`);
 
   const byLabel = new Map<string, number>();
-  for (const n of view.numbers) byLabel.set(n.statusLabel, (byLabel.get(n.statusLabel) ?? 0) + 1);
+  for (const n of view.numbers) {
+    // A failed configuration's label carries its reason: counted under one heading, listed below.
+    const label = n.activation?.status === 'configuration_failed' ? 'Ported, configuration failed' : n.statusLabel;
+    byLabel.set(label, (byLabel.get(label) ?? 0) + 1);
+  }
   lines.push(
     `Numbers by status: ${[...byLabel]
       .sort((a, b) => b[1] - a[1])
@@ -66,6 +70,21 @@ export function renderStatus(view: PortInStatusView, { all = false } = {}): stri
     for (const n of shown) lines.push(`  ${n.phoneNumber.padEnd(14)} ${actionFor(n, view.orderId)}`);
     if (shown.length < needAction.length)
       lines.push(`  … and ${needAction.length - shown.length} more (--all lists every number)`);
+  }
+
+  if (view.activation) {
+    const a = view.activation;
+    lines.push(
+      `After the port: ${a.live} live, ${a.configurationFailed} configuration failed${a.activating ? `, ${a.activating} activating` : ''}`
+    );
+    const failed = view.numbers.filter((n) => n.activation?.status === 'configuration_failed');
+    const shown = large ? failed.slice(0, ACTION_LIST_LIMIT) : failed;
+    for (const n of shown) {
+      const code = n.activation?.code != null ? `${n.activation.code} ` : '';
+      lines.push(`  ${n.phoneNumber.padEnd(14)} configuration failed: ${code}${n.activation?.reason ?? ''}`);
+    }
+    if (shown.length < failed.length)
+      lines.push(`  … and ${failed.length - shown.length} more (--all lists every number)`);
   }
 
   if (large) lines.push(`${view.numbers.length} numbers: portflow status ${view.orderId} --all lists each one`);

@@ -42,11 +42,12 @@ function pathOf(req: FastifyRequest): string {
 }
 
 function requireJson(req: FastifyRequest): void {
-  if (req.isMultipart()) {
+  const type = String(req.headers['content-type'] ?? '');
+  if (req.isMultipart() || type.startsWith('application/x-www-form-urlencoded')) {
     throw new ApiError(
       415,
       415,
-      `Content-Type multipart/form-data is not supported on ${req.method} ${pathOf(req)}; send application/json`
+      `Content-Type ${type.split(';')[0]} is not supported on ${req.method} ${pathOf(req)}; send application/json`
     );
   }
 }

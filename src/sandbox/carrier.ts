@@ -1,6 +1,7 @@
 import { ApiError, badRequest } from './api-error';
 import type { NumberEventName, OutgoingEvent, RequestEventName } from './events';
 import type { LosingCarrierInformation, NumberRecord, NumberStatus, PortInRecord, RequestStatus } from './model';
+import { provisionIncomingNumber } from './incoming-numbers';
 import { emptyCounts } from './model';
 import { REJECTION_REASONS } from './scenarios';
 import type { Scenario } from './scenarios';
@@ -37,6 +38,8 @@ export interface Timeline {
    * target date: rehearsals (and tests) that should not wait for the calendar.
    */
   portDateMs?: number;
+  /** Completed → the number is listed in the account's IncomingPhoneNumbers (Twilio takes a moment). */
+  provisionMs?: number;
 }
 
 export const DEFAULT_TIMELINE: Readonly<Timeline> = {
@@ -256,6 +259,13 @@ export class Carrier {
     n.portDate ??= at;
     this.setNumber(req, n, 'completed', at);
     this.d.store.ported.set(n.phoneNumber, req.accountSid);
+    provisionIncomingNumber(this.d.store, {
+      accountSid: req.accountSid,
+      phoneNumber: n.phoneNumber,
+      numberType: n.scenario.numberType,
+      at,
+      delayMs: this.d.timeline().provisionMs ?? 0,
+    });
     this.numberEvent(req, n, 'PortInPhoneNumberCompleted', at);
     this.settle(req, at);
   }

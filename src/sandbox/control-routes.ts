@@ -6,6 +6,7 @@ import { DEFAULT_TIMELINE } from './carrier';
 import type { SandboxCore } from './core';
 import { parseFaultSpec } from './faults';
 import type { ActiveFault } from './faults';
+import { incomingNumberWire } from './incoming-numbers';
 import { isoSeconds } from './sids';
 import { phoneNumberWire, portInWire } from './wire';
 
@@ -73,6 +74,7 @@ const settingsSchema = z
         portDateMs: durations.optional(),
         expiryMs: durations.optional(),
         cancelMs: durations.optional(),
+        provisionMs: durations.optional(),
       })
       .strict()
       .optional(),
@@ -84,6 +86,17 @@ const settingsSchema = z
       })
       .strict()
       .optional(),
+  })
+  .strict();
+
+const messagingServiceSchema = z.object({ friendlyName: z.string().trim().min(1).max(64).optional() }).strict();
+
+const refusalSchema = z
+  .object({
+    phoneNumber: z.string().regex(/^\+[1-9]\d{1,14}$/, { message: 'must be an E.164 number such as +14155550100' }),
+    status: z.number().int().min(400).max(599).optional(),
+    code: z.number().int().min(1).optional(),
+    message: z.string().min(1).optional(),
   })
   .strict();
 
@@ -136,6 +149,38 @@ export function registerControlApi(app: FastifyInstance, core: SandboxCore): voi
   app.get('/_sandbox/addresses', async () => ({
     addresses: [...core.store.addresses].map(([sid, a]) => ({ sid, ...a })),
   }));
+
+  // Messaging Services live on messaging.twilio.com; the sandbox only needs MG SIDs to exist.
+  app.post('/_sandbox/messaging-services', async (req, reply) => {
+    const b = parse(messagingServiceSchema, req.body);
+    const sid = core.addMessagingService(b.friendlyName);
+    const service = core.store.messagingServices.get(sid)!;
+    return reply.status(201).send({ sid, friendlyName: service.friendlyName, phoneNumberSids: [] });
+  });
+
+  app.get('/_sandbox/messaging-services', async () => ({
+    messagingServices: [...core.store.messagingServices.values()].map((m) => ({
+      sid: m.sid,
+      friendlyName: m.friendlyName,
+      phoneNumberSids: [...m.numbers.keys()],
+    })),
+  }));
+
+  app.get('/_sandbox/incoming-phone-numbers', async () => ({
+    incoming_phone_numbers: [...core.store.incomingNumbers.values()].map(incomingNumberWire),
+  }));
+
+  app.post('/_sandbox/incoming-phone-numbers/refusals', async (req, reply) => {
+    const b = parse(refusalSchema, req.body);
+    const { phoneNumber, ...refusal } = b;
+    core.refuseConfiguration(phoneNumber, refusal);
+    return reply.status(201).send({ phoneNumber, ...core.store.configurationRefusals.get(phoneNumber) });
+  });
+
+  app.delete('/_sandbox/incoming-phone-numbers/refusals/:phoneNumber', async (req: Req, reply) => {
+    core.refuseConfiguration(decodeURIComponent(req.params.phoneNumber ?? ''), null);
+    return reply.status(204).send();
+  });
 
   app.get('/_sandbox/port-ins', async () => ({
     port_ins: core.store.requestOrder.map((r) => portInWire(r, core.wire)),

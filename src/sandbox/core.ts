@@ -4,6 +4,8 @@ import type { Timeline } from './carrier';
 import { SimulatedClock } from './clock';
 import { SANDBOX_ACCOUNT_SID, SANDBOX_API_KEY_SECRET, SANDBOX_API_KEY_SID, SANDBOX_AUTH_TOKEN } from './defaults';
 import { FaultRegistry } from './faults';
+import { INVALID_URL_CODE } from './incoming-numbers';
+import type { ConfigurationRefusal } from './incoming-numbers';
 import type { Address, NumberRecord, PortInRecord } from './model';
 import { DEFAULT_WEBHOOK_RETRY, WebhookNotifier } from './notifier';
 import type { WebhookRetry } from './notifier';
@@ -182,6 +184,28 @@ export class SandboxCore {
     const sid = newSid('AD');
     this.store.addresses.set(sid, address);
     return sid;
+  }
+
+  /** Registers a Messaging Service that numbers may be added to; returns its `MG…` SID. */
+  addMessagingService(friendlyName = 'Sandbox messaging service'): string {
+    const sid = newSid('MG');
+    this.store.messagingServices.set(sid, { sid, friendlyName, numbers: new Map() });
+    return sid;
+  }
+
+  /** Makes every configuration call for this number answer the given Twilio error (null lifts it). */
+  refuseConfiguration(phoneNumber: string, refusal: Partial<ConfigurationRefusal> | null = {}): void {
+    if (refusal === null) {
+      this.store.configurationRefusals.delete(phoneNumber);
+      return;
+    }
+    this.store.configurationRefusals.set(phoneNumber, {
+      status: refusal.status ?? 400,
+      code: refusal.code ?? INVALID_URL_CODE,
+      message:
+        refusal.message ??
+        `The configuration of ${phoneNumber} was refused (a refusal registered with the sandbox's control API)`,
+    });
   }
 
   /** Clears all state, faults and webhook history; settings go back to the start options. */

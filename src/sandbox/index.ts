@@ -25,3 +25,4 @@ export type { Scenario, ScenarioKind, ScenarioRow, NumberType } from './scenario
 export { computeSignature, signJsonWebhook, bodySha256 } from './signature';
 export type { PortInWire } from './wire';
 export * from './defaults';
+export type { ConfigurationRefusal } from './incoming-numbers';

@@ -11,6 +11,8 @@ import { SandboxCore } from './core';
 import type { SandboxOptions, SandboxSettings } from './core';
 import type { FaultInput } from './faults';
 import { parseFaultSpec } from './faults';
+import { incomingNumberWire, registerIncomingNumbersApi } from './incoming-numbers';
+import type { ConfigurationRefusal } from './incoming-numbers';
 import type { Address } from './model';
 import type { Delivery } from './notifier';
 import type { PortInWire } from './wire';
@@ -57,6 +59,17 @@ export interface SandboxHandle {
   /** Registers an Address resource; returns its `AD…` SID for `address_sid` and `AddressSid`. */
   addAddress(address: Omit<Address, 'street_2'> & { street_2?: string | null }): string;
   clearFaults(): void;
+  /** Registers a Messaging Service; returns its `MG…` SID (unknown services answer 404 20404). */
+  addMessagingService(friendlyName?: string): string;
+  /** The account's numbers (REST API 2010-04-01 JSON), listed or not yet. */
+  incomingPhoneNumbers(): Array<Record<string, unknown>>;
+  /** The `PN…` sids in a Messaging Service. */
+  messagingServiceNumbers(serviceSid: string): string[];
+  /**
+   * From now on, updates of this number's IncomingPhoneNumber and its additions to Messaging
+   * Services answer this Twilio error (default 400, code 21402); `null` lifts the refusal.
+   */
+  refuseConfiguration(phoneNumber: string, refusal?: Partial<ConfigurationRefusal> | null): void;
   settings(
     patch?: Partial<Omit<SandboxSettings, 'timeline' | 'webhookRetry'>> & {
       timeline?: Partial<SandboxSettings['timeline']>;
@@ -82,6 +95,9 @@ const KNOWN_PATHS: ReadonlyArray<[RegExp, string[]]> = [
   [/^\/v1\/Porting\/PortIn\/[^/]+\/PhoneNumber\/[^/]+$/, ['GET', 'DELETE']],
   [/^\/v1\/Porting\/Configuration\/Webhook$/, ['GET', 'POST']],
   [/^\/v1\/Porting\/Configuration\/Webhook\/[^/]+$/, ['DELETE']],
+  [/^\/2010-04-01\/Accounts\/[^/]+\/IncomingPhoneNumbers\.json$/, ['GET']],
+  [/^\/2010-04-01\/Accounts\/[^/]+\/IncomingPhoneNumbers\/[^/]+$/, ['GET', 'POST']],
+  [/^\/v1\/Services\/[^/]+\/PhoneNumbers$/, ['GET', 'POST']],
 ];
 
 function pathOf(req: FastifyRequest): string {
@@ -126,6 +142,14 @@ export async function buildServer(core: SandboxCore): Promise<FastifyInstance> {
       done(new ApiError(400, 400, `Malformed JSON body: ${(err as Error).message}`), undefined);
     }
   });
+  // The REST API 2010-04-01 and Messaging take form-encoded PascalCase parameters; a repeated key keeps its last value.
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: MAX_JSON_BYTES },
+    (_req, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    }
+  );
   await app.register(fastifyMultipart, { limits: { fileSize: MAX_DOCUMENT_BYTES, files: 1 } });
 
   app.addHook('onRequest', async (req) => {
@@ -235,6 +259,7 @@ export async function buildServer(core: SandboxCore): Promise<FastifyInstance> {
   });
 
   registerTwilioApi(app, core);
+  registerIncomingNumbersApi(app, core);
   registerControlApi(app, core);
   return app;
 }
@@ -353,6 +378,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return core.faults.add(parsed.spec).id;
     },
     clearFaults: () => core.faults.clear(),
+    addMessagingService: (friendlyName) => core.addMessagingService(friendlyName),
+    incomingPhoneNumbers: () => {
+      core.catchUp();
+      return [...core.store.incomingNumbers.values()].map(incomingNumberWire);
+    },
+    messagingServiceNumbers: (serviceSid) => [...(core.store.messagingServices.get(serviceSid)?.numbers.keys() ?? [])],
+    refuseConfiguration: (phoneNumber, refusal) => core.refuseConfiguration(phoneNumber, refusal),
     addAddress: (address) => core.addAddress({ ...address, street_2: address.street_2 ?? null }),
     settings: (patch) => {
       if (patch) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** Twilio-style SID: a two-letter prefix and 32 lowercase hex digits. */
-export function newSid(prefix: 'AD' | 'KW' | 'PU' | 'RD' | 'WH'): string {
+export function newSid(prefix: 'AD' | 'KW' | 'MG' | 'PN' | 'PU' | 'RD' | 'WH'): string {
   return prefix + randomBytes(16).toString('hex');
 }
 

@@ -1,3 +1,4 @@
+import type { ConfigurationRefusal, IncomingNumberRecord, MessagingServiceRecord } from './incoming-numbers';
 import type { Address, DocumentRecord, NumberRecord, PortInRecord, WebhookConfiguration } from './model';
 
 /**
@@ -19,6 +20,13 @@ export class SandboxStore {
   readonly webhookConfigs = new Map<string, WebhookConfiguration>();
   /** Address resources (`AD…`) a create may name in `address_sid`, registered through the control API. */
   readonly addresses = new Map<string, Address>();
+  /** The account's numbers (REST API 2010-04-01 IncomingPhoneNumbers) by `PN…` sid, and by phone number. */
+  readonly incomingNumbers = new Map<string, IncomingNumberRecord>();
+  readonly incomingByPhone = new Map<string, IncomingNumberRecord>();
+  /** Messaging Services (`MG…`) registered through the control API. */
+  readonly messagingServices = new Map<string, MessagingServiceRecord>();
+  /** Phone number → the error its configuration calls answer (registered through the control API). */
+  readonly configurationRefusals = new Map<string, ConfigurationRefusal>();
   private ticket = 100000;
 
   nextSupportTicketId(): number {
@@ -44,5 +52,9 @@ export class SandboxStore {
     this.rejectedOnce.clear();
     this.webhookConfigs.clear();
     this.addresses.clear();
+    this.incomingNumbers.clear();
+    this.incomingByPhone.clear();
+    this.messagingServices.clear();
+    this.configurationRefusals.clear();
   }
 }

@@ -4,9 +4,28 @@
  * retry can help.
  */
 import { PortInValidationError, RequestValidationError, type ValidationProblem } from './errors';
-import { ACCOUNT_SID, ADDRESS_SID, PORT_IN_REQUEST_SID, formatLocalDate, parseLocalDate, pathParam } from './formats';
+import {
+  ACCOUNT_SID,
+  ADDRESS_SID,
+  APPLICATION_SID,
+  PORT_IN_REQUEST_SID,
+  formatLocalDate,
+  parseLocalDate,
+  pathParam,
+} from './formats';
 import { type HttpCall, HttpTransport, type RequestLogEvent, type ResponseLogEvent } from './http';
 import { type PortingDocument, documentInbound } from './schemas/document';
+import {
+  type IncomingPhoneNumber,
+  type IncomingPhoneNumberPage,
+  type IncomingPhoneNumberUpdate,
+  type MessagingServicePhoneNumber,
+  UPDATE_FIELDS,
+  incomingPhoneNumberInbound,
+  incomingPhoneNumberPageInbound,
+  messagingServicePhoneNumberInbound,
+  updateForm,
+} from './schemas/incoming-phone-number';
 import { type PortIn, type CreatePortInRequest, createPortInOutbound, portInInbound } from './schemas/port-in';
 import {
   type ListPortInsFilters,
@@ -35,6 +54,10 @@ import { type PortInValidationContext, validatePortInRequest } from './validatio
 /** Twilio's hosts, for {@link PortingClientOptions}: nothing defaults to them, a caller names them. */
 export const TWILIO_API_BASE_URL = 'https://numbers.twilio.com';
 export const TWILIO_DOCUMENTS_BASE_URL = 'https://numbers-upload.twilio.com';
+/** The REST API 2010-04-01 host (IncomingPhoneNumbers). */
+export const TWILIO_REST_API_BASE_URL = 'https://api.twilio.com';
+/** The Messaging Services host. */
+export const TWILIO_MESSAGING_BASE_URL = 'https://messaging.twilio.com';
 
 /**
  * Settings of a {@link PortingClient}. The account, its credentials and both hosts are required:
@@ -45,6 +68,13 @@ export interface PortingClientOptions {
   apiBaseUrl: string;
   /** The Documents upload host: {@link TWILIO_DOCUMENTS_BASE_URL}, or a sandbox's URL. */
   documentsBaseUrl: string;
+  /**
+   * The REST API 2010-04-01 host, for the account's IncomingPhoneNumbers. Default: {@link TWILIO_REST_API_BASE_URL}
+   * when `apiBaseUrl` is Twilio's, else `apiBaseUrl` (a sandbox serves every host on one port).
+   */
+  restApiBaseUrl?: string;
+  /** The Messaging Services host; defaults like `restApiBaseUrl` (to {@link TWILIO_MESSAGING_BASE_URL}). */
+  messagingBaseUrl?: string;
   /** `AC…`: the account the port-ins belong to. */
   accountSid: string;
   /** The account's auth token; required unless `apiKey` and `apiSecret` are given. */
@@ -86,12 +116,30 @@ export interface CreatePortInOptions {
 }
 
 const V1 = '/v1';
+const V2010 = '/2010-04-01';
+
+/** Which account a REST API 2010-04-01 call is about: the client's own unless a (sub)account is named. */
+export interface AccountScope {
+  /** `AC…`; defaults to the client's account. */
+  accountSid?: string;
+}
+
+/** Filters of {@link PortingClient.listIncomingPhoneNumbersPage}. */
+export interface ListIncomingPhoneNumbersFilters extends AccountScope {
+  /** Twilio matches this as a pattern (partial numbers, `*`); {@link PortingClient.findIncomingPhoneNumber} wants it exact. */
+  phoneNumber?: string;
+  friendlyName?: string;
+  /** 1 to 1000. */
+  pageSize?: number;
+}
 
 /** A client of Twilio's Porting API (Numbers v1) and Documents API. Create one per process and share it. */
 export class PortingClient {
   readonly accountSid: string;
   private readonly apiBaseUrl: string;
   private readonly documentsBaseUrl: string;
+  private readonly restApiBaseUrl: string;
+  private readonly messagingBaseUrl: string;
   private readonly http: HttpTransport;
 
   constructor(options: PortingClientOptions) {
@@ -127,7 +175,7 @@ export class PortingClient {
         message: 'apiKey and apiSecret go together: give both or neither',
       });
     }
-    for (const key of ['apiBaseUrl', 'documentsBaseUrl'] as const) {
+    for (const key of ['apiBaseUrl', 'documentsBaseUrl', 'restApiBaseUrl', 'messagingBaseUrl'] as const) {
       const url = options[key];
       if (url !== undefined && !/^https?:\/\/[^/\s]+/.test(url)) {
         problems.push({
@@ -157,6 +205,9 @@ export class PortingClient {
     this.accountSid = accountSid;
     this.apiBaseUrl = options.apiBaseUrl;
     this.documentsBaseUrl = options.documentsBaseUrl;
+    const atTwilio = options.apiBaseUrl.replace(/\/+$/, '') === TWILIO_API_BASE_URL;
+    this.restApiBaseUrl = options.restApiBaseUrl ?? (atTwilio ? TWILIO_REST_API_BASE_URL : options.apiBaseUrl);
+    this.messagingBaseUrl = options.messagingBaseUrl ?? (atTwilio ? TWILIO_MESSAGING_BASE_URL : options.apiBaseUrl);
     const useKey = options.apiKey !== undefined && options.apiSecret !== undefined;
     this.http = new HttpTransport({
       username: useKey ? (options.apiKey as string) : accountSid,
@@ -189,6 +240,8 @@ export class PortingClient {
     return new PortingClient({
       apiBaseUrl: sandbox.url,
       documentsBaseUrl: sandbox.url,
+      restApiBaseUrl: sandbox.url,
+      messagingBaseUrl: sandbox.url,
       accountSid: sandbox.accountSid,
       authToken: sandbox.authToken,
       ...overrides,
@@ -474,6 +527,152 @@ export class PortingClient {
       retry: true,
     } satisfies HttpCall<void>);
   }
+
+  // ----- after the port: the account's numbers (REST API 2010-04-01) and Messaging Services -------
+
+  /** One page of the account's IncomingPhoneNumbers. */
+  async listIncomingPhoneNumbersPage(filters: ListIncomingPhoneNumbersFilters = {}): Promise<IncomingPhoneNumberPage> {
+    const account = this.accountPath(filters);
+    const size = filters.pageSize;
+    if (size !== undefined && (!Number.isInteger(size) || size < 1 || size > 1000)) {
+      throw new RequestValidationError('Invalid IncomingPhoneNumbers filters', [
+        { path: 'pageSize', rule: 'range', message: 'expected an integer from 1 to 1000', value: size },
+      ]);
+    }
+    return this.http.send({
+      operation: 'listIncomingPhoneNumbers',
+      method: 'GET',
+      baseUrl: this.restApiBaseUrl,
+      path: `${V2010}/Accounts/${account}/IncomingPhoneNumbers.json`,
+      query: {
+        PhoneNumber: filters.phoneNumber,
+        FriendlyName: filters.friendlyName,
+        PageSize: size !== undefined ? String(size) : undefined,
+      },
+      schema: incomingPhoneNumberPageInbound,
+      retry: true,
+    });
+  }
+
+  /**
+   * The account's number with exactly this E.164 value, or null while it is not (yet) there: a
+   * ported number appears in IncomingPhoneNumbers shortly after the port completes.
+   */
+  async findIncomingPhoneNumber(phoneNumber: string, scope: AccountScope = {}): Promise<IncomingPhoneNumber | null> {
+    pathParam('phoneNumber', phoneNumber);
+    const page = await this.listIncomingPhoneNumbersPage({ ...scope, phoneNumber, pageSize: 50 });
+    // The filter is a pattern match at Twilio: keep only the exact number.
+    return page.items.find((n) => n.phoneNumber === phoneNumber) ?? null;
+  }
+
+  /** One number of the account by its `PN…` sid. */
+  async fetchIncomingPhoneNumber(sid: string, scope: AccountScope = {}): Promise<IncomingPhoneNumber> {
+    const account = this.accountPath(scope);
+    const pn = pathParam('incomingPhoneNumberSid', sid, 'sid');
+    return this.http.send({
+      operation: 'fetchIncomingPhoneNumber',
+      method: 'GET',
+      baseUrl: this.restApiBaseUrl,
+      path: `${V2010}/Accounts/${account}/IncomingPhoneNumbers/${pn}.json`,
+      schema: incomingPhoneNumberInbound,
+      retry: true,
+    });
+  }
+
+  /**
+   * Sets a number's voice, SMS and status-callback configuration (form-encoded, as the 2010 API
+   * takes it). Checked first (absolute http(s) URLs, GET/POST methods, `AP…` sids). Retried like a
+   * GET: every field is an absolute value, so a second identical POST after a lost answer leaves
+   * the number exactly as the first did.
+   */
+  async updateIncomingPhoneNumber(
+    sid: string,
+    update: IncomingPhoneNumberUpdate,
+    scope: AccountScope = {}
+  ): Promise<IncomingPhoneNumber> {
+    const account = this.accountPath(scope);
+    const pn = pathParam('incomingPhoneNumberSid', sid, 'sid');
+    const problems = incomingPhoneNumberUpdateProblems(update);
+    if (problems.length > 0) throw new RequestValidationError('Invalid IncomingPhoneNumber update', problems);
+    return this.http.send({
+      operation: 'updateIncomingPhoneNumber',
+      method: 'POST',
+      baseUrl: this.restApiBaseUrl,
+      path: `${V2010}/Accounts/${account}/IncomingPhoneNumbers/${pn}.json`,
+      form: updateForm(update),
+      schema: incomingPhoneNumberInbound,
+      retry: true,
+    });
+  }
+
+  /**
+   * Adds a number (`PN…`) to a Messaging Service (`MG…`). Not retried here: a second POST after a
+   * lost answer is refused (the number is already in the service, code 21710), which only the
+   * caller can read as "done".
+   */
+  async addPhoneNumberToMessagingService(
+    messagingServiceSid: string,
+    phoneNumberSid: string
+  ): Promise<MessagingServicePhoneNumber> {
+    const mg = pathParam('messagingServiceSid', messagingServiceSid);
+    pathParam('incomingPhoneNumberSid', phoneNumberSid, 'phoneNumberSid');
+    return this.http.send({
+      operation: 'addPhoneNumberToMessagingService',
+      method: 'POST',
+      baseUrl: this.messagingBaseUrl,
+      path: `${V1}/Services/${mg}/PhoneNumbers`,
+      form: { PhoneNumberSid: phoneNumberSid },
+      schema: messagingServicePhoneNumberInbound,
+      retry: false,
+    });
+  }
+
+  private accountPath(scope: AccountScope): string {
+    return pathParam('accountSid', scope.accountSid ?? this.accountSid);
+  }
+}
+
+const CALLBACK_METHODS: readonly string[] = ['GET', 'POST'];
+
+/** Every problem of an IncomingPhoneNumber update, by field (empty when it may be sent). */
+export function incomingPhoneNumberUpdateProblems(update: IncomingPhoneNumberUpdate): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  if (update === null || typeof update !== 'object') {
+    return [{ path: '(update)', rule: 'type', message: 'expected an object of fields to set', value: update }];
+  }
+  for (const key of Object.keys(update)) {
+    if (!(key in UPDATE_FIELDS)) {
+      problems.push({
+        path: key,
+        rule: 'unknown',
+        message: `not a field of an IncomingPhoneNumber update; allowed: ${Object.keys(UPDATE_FIELDS).join(', ')}`,
+        value: (update as Record<string, unknown>)[key],
+      });
+    }
+  }
+  const u = update as Record<string, unknown>;
+  for (const key of Object.keys(UPDATE_FIELDS)) {
+    const value = u[key];
+    if (value === undefined) continue;
+    if (key.endsWith('Url') || key === 'statusCallback') {
+      if (typeof value !== 'string' || !isHttpUrl(value)) {
+        problems.push({ path: key, rule: 'url', message: 'expected an absolute http(s) URL', value });
+      }
+    } else if (key.endsWith('Method')) {
+      if (typeof value !== 'string' || !CALLBACK_METHODS.includes(value)) {
+        problems.push({ path: key, rule: 'enum', message: "expected 'GET' or 'POST'", value });
+      }
+    } else if (key.endsWith('ApplicationSid')) {
+      if (typeof value !== 'string' || !APPLICATION_SID.test(value)) {
+        problems.push({ path: key, rule: 'sid-format', message: 'expected AP followed by 32 hex digits', value });
+      }
+    } else if (key === 'friendlyName') {
+      if (typeof value !== 'string' || value.length < 1 || value.length > 64) {
+        problems.push({ path: key, rule: 'length', message: 'expected 1 to 64 characters', value });
+      }
+    }
+  }
+  return problems;
 }
 
 function isHttpUrl(text: string): boolean {

@@ -26,6 +26,8 @@ export class TwilioApiError extends Error {
   readonly code: number | null;
   readonly moreInfo: string | null;
   readonly details: unknown;
+  /** The server's own message, without the status, code and path this error's `message` adds. */
+  readonly twilioMessage: string;
   /** Whether the same call may succeed if made again later. */
   readonly retryable: boolean;
   /** How long the server asked us to wait (Retry-After), in milliseconds. */
@@ -38,6 +40,7 @@ export class TwilioApiError extends Error {
     this.status = init.status;
     this.code = init.code ?? null;
     this.moreInfo = init.moreInfo ?? null;
+    this.twilioMessage = init.message;
     this.details = init.details;
     this.retryable = retryable;
     this.retryAfterMs = init.retryAfterMs ?? null;

@@ -14,6 +14,12 @@ export const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
 export const ADDRESS_SID = /^AD[0-9a-fA-F]{32}$/;
 /** `RD` + 32 hex: a document (the utility bill). */
 export const DOCUMENT_SID = /^RD[0-9a-fA-F]{32}$/;
+/** `PN` + 32 hex: a number of the account (IncomingPhoneNumber). */
+export const INCOMING_PHONE_NUMBER_SID = /^PN[0-9a-fA-F]{32}$/;
+/** `MG` + 32 hex: a Messaging Service. */
+export const MESSAGING_SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
+/** `AP` + 32 hex: a TwiML application. */
+export const APPLICATION_SID = /^AP[0-9a-fA-F]{32}$/;
 /** `BU` + 32 hex: a regulatory bundle. */
 export const BUNDLE_SID = /^BU[0-9a-fA-F]{32}$/;
 
@@ -60,13 +66,23 @@ export function offsetTimeToUtcSeconds(text: string): number | null {
 }
 
 /** The kinds of path parameter the client puts in URLs. */
-export type PathParamKind = 'portInRequestSid' | 'phoneNumberSid' | 'phoneNumber' | 'webhookType';
+export type PathParamKind =
+  | 'portInRequestSid'
+  | 'phoneNumberSid'
+  | 'phoneNumber'
+  | 'webhookType'
+  | 'accountSid'
+  | 'incomingPhoneNumberSid'
+  | 'messagingServiceSid';
 
 const pathParamRules: Record<PathParamKind, { pattern: RegExp; allowed: string }> = {
   portInRequestSid: { pattern: PORT_IN_REQUEST_SID, allowed: 'KW followed by 32 hex digits' },
   phoneNumberSid: { pattern: PORT_IN_PHONE_NUMBER_SID, allowed: 'PU followed by 32 hex digits' },
   phoneNumber: { pattern: E164, allowed: 'an E.164 number such as +14155552671' },
   webhookType: { pattern: /^(PORT_IN|PORT_OUT)$/, allowed: "'PORT_IN' or 'PORT_OUT'" },
+  accountSid: { pattern: ACCOUNT_SID, allowed: 'AC followed by 32 hex digits' },
+  incomingPhoneNumberSid: { pattern: INCOMING_PHONE_NUMBER_SID, allowed: 'PN followed by 32 hex digits' },
+  messagingServiceSid: { pattern: MESSAGING_SERVICE_SID, allowed: 'MG followed by 32 hex digits' },
 };
 
 /**

@@ -85,6 +85,8 @@ export interface HttpCall<T> {
   path: string;
   query?: Record<string, string | undefined>;
   json?: unknown;
+  /** A form-encoded body (`application/x-www-form-urlencoded`), as the REST API 2010-04-01 and Messaging take. */
+  form?: Record<string, string>;
   multipart?: MultipartBody;
   /** Parses a 2xx body; absent for calls answered with 204 and no body. */
   schema?: z.ZodType<T>;
@@ -176,6 +178,10 @@ export class HttpTransport {
       headers['Content-Type'] = 'application/json';
       data = JSON.stringify(call.json);
       logBody = redact(call.json);
+    } else if (call.form !== undefined) {
+      headers['Content-Type'] = 'application/x-www-form-urlencoded';
+      data = new URLSearchParams(call.form).toString();
+      logBody = redact(call.form);
     } else if (call.multipart) {
       data = toFormData(call.multipart);
       const f = call.multipart.file;

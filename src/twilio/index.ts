@@ -2,8 +2,20 @@
  * The typed Twilio Porting API client and the porting vocabulary. Everything portflow needs from
  * Twilio goes through here; nothing in this folder knows about Temporal.
  */
-export { PortingClient, TWILIO_API_BASE_URL, TWILIO_DOCUMENTS_BASE_URL } from './client';
-export type { CreatePortInOptions, PortingClientOptions } from './client';
+export {
+  PortingClient,
+  TWILIO_API_BASE_URL,
+  TWILIO_DOCUMENTS_BASE_URL,
+  TWILIO_MESSAGING_BASE_URL,
+  TWILIO_REST_API_BASE_URL,
+  incomingPhoneNumberUpdateProblems,
+} from './client';
+export type {
+  AccountScope,
+  CreatePortInOptions,
+  ListIncomingPhoneNumbersFilters,
+  PortingClientOptions,
+} from './client';
 export * from './errors';
 export { eventsFromPortIn, isParseFailure, normalizeEventName, parsePortingWebhook } from './events';
 export type { ParseFailure, ParseWebhookOptions } from './events';
@@ -13,6 +25,13 @@ export * from './porting-event';
 export { REDACTED, redact } from './redact';
 export { NumberType, normalizeNumberType } from './schemas/common';
 export type { PortingDocument } from './schemas/document';
+export type {
+  HttpCallbackMethod,
+  IncomingPhoneNumber,
+  IncomingPhoneNumberPage,
+  IncomingPhoneNumberUpdate,
+  MessagingServicePhoneNumber,
+} from './schemas/incoming-phone-number';
 export type {
   CreatePortInRequest,
   LosingCarrierInformation,

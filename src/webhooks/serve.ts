@@ -6,6 +6,8 @@
  *   `force`: replace another target too. Unset or `0`: leave webhook settings alone.
  * - `PORTFLOW_INBOX_ORPHAN_AFTER` — how long an event no order claims is held before it is
  *   recorded as an orphan (a duration: `24h`, `90 minutes`). @default 24 hours
+ * - `PORTFLOW_INBOX_CLOSED_OWNER_GRACE` — how long an event for an order that has already closed is
+ *   held before it is recorded as an orphan (`owner-closed`; `0s` to `24h`). @default 1 minute
  *
  * Outside the sandbox it refuses to start without `WEBHOOK_PUBLIC_BASE_URL`: the signed URL is
  * never rebuilt from request headers. The webhook-configuration commands are operator commands in
@@ -30,7 +32,7 @@ export const SERVE_USAGE = `Usage: npm run webhooks [-- serve]
 
 Runs the webhook receiver (WEBHOOK_HOST, WEBHOOK_PORT, WEBHOOK_PUBLIC_BASE_URL; TWILIO_* for the
 signing token; PORTFLOW_CONFIGURE_WEBHOOKS=1|force to point the account's PORT_IN webhook at it at
-start-up; PORTFLOW_INBOX_ORPHAN_AFTER). See docs/webhooks.md.
+start-up; PORTFLOW_INBOX_ORPHAN_AFTER, PORTFLOW_INBOX_CLOSED_OWNER_GRACE). See docs/webhooks.md.
 
 The webhook-configuration commands (configure, show, delete) are operator commands:
   npx portflow webhooks <configure|show|delete>   (or: npx tsx src/cli/webhook-config.ts <command>)`;
@@ -48,26 +50,34 @@ export interface ServeIo {
 export interface ServeSettings {
   configureWebhooks: 'off' | 'on' | 'force';
   orphanAfterMs: number | undefined;
+  closedOwnerGraceMs: number | undefined;
 }
 
-const serveEnvSchema = z.object({
-  PORTFLOW_CONFIGURE_WEBHOOKS: z
-    .enum(['', '0', '1', 'force'], { message: 'expected 1 (configure, never replace another target), force, or 0' })
-    .default(''),
-  PORTFLOW_INBOX_ORPHAN_AFTER: z
+/** A duration variable read with parseDuration, within [minMs, maxMs]; unset or blank is undefined. */
+function durationVariable(minMs: number, maxMs: number, range: string) {
+  return z
     .string()
     .optional()
     .transform((text, ctx) => {
       if (text === undefined || text.trim() === '') return undefined;
       try {
         const ms = parseDuration(text);
-        if (ms < 1000 || ms > 365 * 86_400_000) throw new TypeError(`"${text}" is outside 1 s to 365 days`);
+        if (ms < minMs || ms > maxMs) throw new TypeError(`"${text}" is outside ${range}`);
         return ms;
       } catch (err) {
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
         return z.NEVER;
       }
-    }),
+    });
+}
+
+const serveEnvSchema = z.object({
+  PORTFLOW_CONFIGURE_WEBHOOKS: z
+    .enum(['', '0', '1', 'force'], { message: 'expected 1 (configure, never replace another target), force, or 0' })
+    .default(''),
+  PORTFLOW_INBOX_ORPHAN_AFTER: durationVariable(1000, 365 * 86_400_000, '1 s to 365 days'),
+  // The receiver's own bound (its option checks 0 to 24 hours); the inbox also caps it at the orphan window.
+  PORTFLOW_INBOX_CLOSED_OWNER_GRACE: durationVariable(0, 86_400_000, '0 s to 24 hours'),
 });
 
 /**
@@ -93,11 +103,16 @@ export function loadServeSettings(env: NodeJS.ProcessEnv, config: PortflowConfig
   if (problems.length > 0) throw new ConfigError(`Invalid webhook receiver configuration:\n${problems.join('\n')}`);
   const data = parsed.success
     ? parsed.data
-    : { PORTFLOW_CONFIGURE_WEBHOOKS: '', PORTFLOW_INBOX_ORPHAN_AFTER: undefined };
+    : {
+        PORTFLOW_CONFIGURE_WEBHOOKS: '',
+        PORTFLOW_INBOX_ORPHAN_AFTER: undefined,
+        PORTFLOW_INBOX_CLOSED_OWNER_GRACE: undefined,
+      };
   return {
     configureWebhooks:
       data.PORTFLOW_CONFIGURE_WEBHOOKS === 'force' ? 'force' : data.PORTFLOW_CONFIGURE_WEBHOOKS === '1' ? 'on' : 'off',
     orphanAfterMs: data.PORTFLOW_INBOX_ORPHAN_AFTER,
+    closedOwnerGraceMs: data.PORTFLOW_INBOX_CLOSED_OWNER_GRACE,
   };
 }
 
@@ -219,6 +234,7 @@ async function serve(config: PortflowConfig, settings: ServeSettings, io: ServeI
       inbox: {
         taskQueue: config.temporal.taskQueue,
         ...(settings.orphanAfterMs !== undefined ? { orphanAfterMs: settings.orphanAfterMs } : {}),
+        ...(settings.closedOwnerGraceMs !== undefined ? { closedOwnerGraceMs: settings.closedOwnerGraceMs } : {}),
       },
       host: config.webhooks.host,
       port: config.webhooks.port,

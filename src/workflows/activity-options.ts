@@ -59,12 +59,19 @@ export const portability = remote({
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
-export const creation = remote({
+/** Attempts at creating a request; an order may ask for fewer (`options.createAttempts`). */
+export const DEFAULT_CREATE_ATTEMPTS = 20;
+const creationOptions = (maximumAttempts: number): ActivityOptions => ({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   // Bounded: an order that cannot be created after this many tries needs a person, not a loop.
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts: 20 },
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts },
 });
+export const creation = remote(creationOptions(DEFAULT_CREATE_ATTEMPTS));
+/** The creation stub with the order's own attempt count (since the `portflow-create-attempts` patch). */
+export function creationWithAttempts(maximumAttempts: number): typeof creation {
+  return maximumAttempts === DEFAULT_CREATE_ATTEMPTS ? creation : remote(creationOptions(maximumAttempts));
+}
 
 // Since the `portflow-needs-attention` patch: calls whose failure parks the order (operator actions,
 // polls) give up after a few attempts, so the order can say "Needs Attention" and try again later
@@ -81,4 +88,21 @@ export const reconciliation = remote({
 export const workerSettings = local({
   startToCloseTimeout: '10 seconds',
   retry: { maximumAttempts: 5 },
+});
+
+/**
+ * After the port: how often a completed number is looked for in the account before it ends as
+ * "configuration failed". Twilio lists a ported number shortly after Completed; 2 s doubling to a
+ * minute over 8 attempts waits about three minutes in all. Twilio's refusals are not retried.
+ */
+export const ACTIVATION_ATTEMPTS = 8;
+export const activation = remote({
+  startToCloseTimeout: '1 minute',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: {
+    initialInterval: '2 seconds',
+    maximumInterval: '1 minute',
+    backoffCoefficient: 2,
+    maximumAttempts: ACTIVATION_ATTEMPTS,
+  },
 });

@@ -205,3 +205,16 @@ export function twilioRefusal(err: unknown, action: string): ApplicationFailure 
     details: [{ status: f.status, code: f.code, moreInfo: f.moreInfo }],
   });
 }
+
+/**
+ * Twilio's own words for a refusal (the error body's `message`, without the status, code and path
+ * the client adds), when the activity's failure carries them; else the failure's message.
+ */
+export function twilioMessageOf(err: unknown): string {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    const said = detailsOf(cause) as { twilioMessage?: unknown };
+    if (typeof said.twilioMessage === 'string' && said.twilioMessage !== '') return said.twilioMessage;
+  }
+  return twilioFailureFacts(err).message;
+}

@@ -120,6 +120,26 @@ export interface NumberView {
   rejection: { code: number | null; reason: string | null; at: string } | null;
   notPortable: { code: number | null; reason: string | null } | null;
   previousAttempts: PreviousAttemptView[];
+  /** After the port (orders started since post-port activation): present once the number completed. */
+  activation?: ActivationView;
+}
+
+/**
+ * A completed number in the account: `activating`, then `live` or `configuration_failed` with the
+ * reason (Twilio's message when Twilio refused; `code` is Twilio's).
+ */
+export interface ActivationView {
+  status: 'activating' | 'live' | 'configuration_failed';
+  /** `PN…`: the number in the account's IncomingPhoneNumbers. */
+  phoneNumberSid: string | null;
+  /** The `onPorted` fields set on the number. */
+  configured: string[];
+  messagingServiceSid: string | null;
+  reason: string | null;
+  code: number | null;
+  /** How many times the account was checked for the number. */
+  checks: number | null;
+  at: string;
 }
 
 export interface RequestView {
@@ -204,7 +224,14 @@ export interface PortInStatusView {
   failure: FailureView | null;
   /** Set while the order waits for Twilio to answer again (credentials, 404, outage). */
   attention: AttentionView | null;
-  counters: { applied: number; duplicates: number; stale: number; unrouted: number; runs: number };
+  /**
+   * Events by what became of them: applied, duplicates, stale, unrouted, and `suspect` (webhooks the
+   * reducer refused as backwards or dated too far ahead; each one triggers a reconcile). `runs`: this
+   * order's runs so far (continue-as-new).
+   */
+  counters: { applied: number; duplicates: number; stale: number; unrouted: number; runs: number; suspect: number };
+  /** After the port: how many completed numbers are activating, live, or failed their configuration (once any is). */
+  activation?: { activating: number; live: number; configurationFailed: number };
 }
 
 /** Query: the whole state of the order, with deadlines and a timeline. */
@@ -221,5 +248,7 @@ export interface PortInResult {
     portDate: string | null;
     rejection: { code: number | null; reason: string | null } | null;
     notPortable: { code: number | null; reason: string | null } | null;
+    /** After the port: `live`, or `configuration_failed` with the reason (absent before post-port activation). */
+    activation?: { status: ActivationView['status']; phoneNumberSid: string | null; reason: string | null };
   }>;
 }

@@ -22,6 +22,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { ActivationFailureType } from '../activation';
 import type { PortabilityVerdict } from '../activities';
 import type { LosingCarrierInput, PortInOrder } from '../order';
 import {
@@ -36,7 +37,10 @@ import { PhoneNumberStatus, PortInRequestStatus } from '../twilio/porting-event'
 import type { PortingEvent } from '../twilio/porting-event';
 import type { CreatePortInRequest } from '../twilio/schemas/port-in';
 import {
+  ACTIVATION_ATTEMPTS,
+  activation,
   creation,
+  creationWithAttempts,
   operatorActions,
   portability,
   quick,
@@ -67,6 +71,7 @@ import {
   attentionReasonOf,
   orderFailureOf,
   twilioFailureFacts,
+  twilioMessageOf,
   twilioRefusal,
 } from './failures';
 import type { OrderFailure } from './failures';
@@ -101,10 +106,12 @@ import {
   loaExpiryOf,
   markLoaExpired,
   note,
+  numbersToActivate,
   recordPortability,
   recordRequest,
   rejectedNumbers,
   resumedState,
+  setActivation,
   setPhase,
   terminalRequestStatuses,
   unconfirmedTerminalRequests,
@@ -113,6 +120,8 @@ import type { NumberState, PortInState, ReducerRules } from './state';
 import { assertCancelable, resolveNumbers, resolveRejected, validateCancelPortIn } from './validators';
 
 export const MAX_NUMBERS_PER_REQUEST = 1000;
+/** Ported numbers activated at once (each is a few calls to Twilio). */
+export const ACTIVATION_CONCURRENCY = 10;
 
 /** The `patched()` ids of behaviour added since the first recorded histories; never rename one. */
 export const PORT_IN_PATCHES = {
@@ -142,6 +151,13 @@ export const PORT_IN_PATCHES = {
    * `PortInCancelCutoff` search attribute.
    */
   deadlineTimers: 'portflow-deadline-timers',
+  /** `options.createAttempts` bounds the attempts at creating a request (before: always 20). */
+  createAttempts: 'portflow-create-attempts',
+  /**
+   * After the port, each completed number is looked for in the account's IncomingPhoneNumbers and
+   * given the order's `onPorted` configuration; it ends live or configuration failed, never failing the order.
+   */
+  postPortActivation: 'portflow-post-port-activation',
   /**
    * The porting desk: update(next) keeps the workflow's current details (src/workflows/desk.ts) up to
    * date, and activities and timers carry a one-line summary for the Temporal UI.
@@ -272,6 +288,8 @@ export class PortInOrderWorkflow {
       claimInbox: patched(PORT_IN_PATCHES.claimInbox),
       apiIsTruth: patched(PORT_IN_PATCHES.apiIsTruth),
       deadlineTimers: patched(PORT_IN_PATCHES.deadlineTimers),
+      createAttempts: patched(PORT_IN_PATCHES.createAttempts),
+      postPortActivation: patched(PORT_IN_PATCHES.postPortActivation),
       portingDesk: patched(PORT_IN_PATCHES.portingDesk),
     };
     this.loaReminderOffsetsMs = this.v.deadlineTimers ? this.opts.loaReminders.map(parseDuration) : [];
@@ -750,8 +768,10 @@ export class PortInOrderWorkflow {
     // ----- step 3: the request(s), exactly once -------------------------------------------------
     if (this.state.phase === 'creating_requests') {
       const portable = order.phoneNumbers.filter((n) => this.state.numbers[n.phoneNumber]?.status === 'checking');
+      const attempts = this.v.createAttempts ? order.options?.createAttempts : undefined;
+      const stub = attempts ? creationWithAttempts(attempts) : creation;
       for (let i = 0; i < portable.length; i += MAX_NUMBERS_PER_REQUEST) {
-        await this.createRequest(portable.slice(i, i + MAX_NUMBERS_PER_REQUEST), {}, [], verdicts, creation);
+        await this.createRequest(portable.slice(i, i + MAX_NUMBERS_PER_REQUEST), {}, [], verdicts, stub);
       }
       this.update(
         setPhase(
@@ -766,6 +786,9 @@ export class PortInOrderWorkflow {
 
     // ----- steps 4–9: follow the carrier until every number has ended ----------------------------
     await this.followPort();
+
+    // ----- after the port: every completed number in the account, configured -------------------
+    if (this.v.postPortActivation && this.state.phase === 'porting') await this.activatePortedNumbers();
 
     if (this.state.phase === 'porting') {
       this.update(setPhase(this.state, finalPhase(this.state), iso(now()), `Order ${finalPhase(this.state)}`));
@@ -841,6 +864,100 @@ export class PortInOrderWorkflow {
         if (this.v.deadlineTimers) this.noteCancelWindows();
       });
       this.legacyPublishPoint();
+    }
+  }
+
+  /**
+   * Checks each completed number in the target account and applies `onPorted`, a few at a time.
+   * Its own path: whatever happens to one number ends as that number's `configuration_failed`,
+   * never as the order's failure (cancellation of the workflow excepted).
+   */
+  private async activatePortedNumbers(): Promise<void> {
+    const due = numbersToActivate(this.state).map((n) => n.phoneNumber);
+    if (due.length === 0) return;
+    for (const phoneNumber of due) {
+      this.update(
+        setActivation(this.state, phoneNumber, {
+          status: 'activating',
+          phoneNumberSid: null,
+          configured: [],
+          messagingServiceSid: null,
+          reason: null,
+          code: null,
+          checks: null,
+          at: iso(now()),
+        })
+      );
+    }
+    this.noteTimeline('activation', `Activating ${due.length} ported number(s) in the account`);
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length) await this.activateNumber(due[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(ACTIVATION_CONCURRENCY, due.length) }, worker));
+  }
+
+  private async activateNumber(phoneNumber: string): Promise<void> {
+    const order = this.order;
+    try {
+      const done = await this.summarized(
+        activation,
+        () => `Activate ${phoneNumber} after the port`
+      ).activatePortedNumber({
+        phoneNumber,
+        ...(order.accountSid ? { accountSid: order.accountSid } : {}),
+        ...(order.onPorted ? { onPorted: order.onPorted } : {}),
+      });
+      this.update(
+        setActivation(this.state, phoneNumber, {
+          status: 'live',
+          phoneNumberSid: done.phoneNumberSid,
+          configured: [...done.configured],
+          messagingServiceSid: done.messagingServiceSid,
+          reason: null,
+          code: null,
+          checks: done.checks,
+          at: iso(now()),
+        })
+      );
+      const set = [
+        ...(done.configured.length ? [`set ${done.configured.join(', ')}`] : []),
+        ...(done.messagingServiceSid ? [`joined Messaging Service ${done.messagingServiceSid}`] : []),
+      ];
+      this.noteTimeline(
+        'number-live',
+        `Ported, live: ${done.phoneNumberSid} in the account${set.length ? `; ${set.join('; ')}` : ''}`,
+        { phoneNumber }
+      );
+    } catch (err) {
+      if (!(err instanceof TemporalFailure) || isCancellation(err)) throw err;
+      const facts = twilioFailureFacts(err);
+      const account = order.accountSid ?? 'the worker’s account';
+      const reason =
+        facts.type === ActivationFailureType.NotInAccount
+          ? `not in the IncomingPhoneNumbers of ${account} after ${ACTIVATION_ATTEMPTS} checks`
+          : facts.exhausted
+            ? `Twilio kept failing (${ACTIVATION_ATTEMPTS} attempts), the last with: ${facts.message}`
+            : twilioMessageOf(err);
+      const code = facts.code ?? (facts.status && facts.status > 0 ? facts.status : null);
+      const previous = this.state.numbers[phoneNumber]?.activation;
+      this.update(
+        setActivation(this.state, phoneNumber, {
+          status: 'configuration_failed',
+          phoneNumberSid: previous?.phoneNumberSid ?? null,
+          configured: [],
+          messagingServiceSid: null,
+          reason,
+          code,
+          checks: null,
+          at: iso(now()),
+        })
+      );
+      this.noteTimeline(
+        'number-configuration-failed',
+        `Ported, configuration failed: ${code != null && facts.type?.startsWith('Twilio.') ? `${code} ` : ''}${reason}`,
+        { phoneNumber }
+      );
     }
   }
 

@@ -47,6 +47,29 @@ export interface NumberState {
   previousAttempts: PreviousAttempt[];
   /** Who reported the current status (rules V2 set it; absent in V1 states): see {@link StatusSource}. */
   statusSource?: StatusSource | null;
+  /** After the port (since `portflow-post-port-activation`): the number in the account and its configuration. */
+  activation?: ActivationState;
+}
+
+/**
+ * A completed number's activation: `activating` while the workflow checks the account and applies
+ * the order's `onPorted` configuration, then `live` or `configuration_failed` (with Twilio's reason).
+ */
+export interface ActivationState {
+  status: 'activating' | 'live' | 'configuration_failed';
+  /** `PN…` once found in the account's IncomingPhoneNumbers. */
+  phoneNumberSid: string | null;
+  /** Fields set on the number (camelCase names of `onPorted`), and the Messaging Service it joined. */
+  configured: string[];
+  messagingServiceSid: string | null;
+  /** Why the configuration failed: Twilio's message, or ours when the number never appeared. */
+  reason: string | null;
+  /** Twilio's code (or HTTP status) when Twilio refused. */
+  code: number | null;
+  /** How many times the account was checked for the number. */
+  checks: number | null;
+  /** Workflow time of the last change. */
+  at: string;
 }
 
 export interface RequestState {
@@ -886,6 +909,20 @@ export function setPhase(state: PortInState, phase: OrderPhase, at: string, mess
 
 export function note(state: PortInState, entry: TimelineEntry): PortInState {
   return withTimeline(state, entry);
+}
+
+/** Completed numbers whose activation has not ended (never started, or cut short by a continue-as-new). */
+export function numbersToActivate(state: PortInState): NumberState[] {
+  return Object.values(state.numbers).filter(
+    (n) => n.status === PhoneNumberStatus.COMPLETED && (!n.activation || n.activation.status === 'activating')
+  );
+}
+
+/** Sets one number's activation; the workflow adds the timeline entry (`number-live`, ...). */
+export function setActivation(state: PortInState, phoneNumber: string, activation: ActivationState): PortInState {
+  const n = state.numbers[phoneNumber];
+  if (!n) return state;
+  return { ...state, numbers: { ...state.numbers, [phoneNumber]: { ...n, activation } } };
 }
 
 /** Step 1's verdicts: portable numbers wait for a request; the others are dropped with their reason. */

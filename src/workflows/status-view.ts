@@ -5,7 +5,7 @@
  */
 import { PhoneNumberStatus } from '../twilio/porting-event';
 import { autoCancelDueAt, nextCancelWindowWarningAt, nextLoaReminderAt } from './deadlines';
-import type { AttentionView, FailureView, PortInResult, PortInStatusView } from './messages';
+import type { ActivationView, AttentionView, FailureView, PortInResult, PortInStatusView } from './messages';
 import {
   cancelCutoffOf,
   finalPhase,
@@ -17,7 +17,33 @@ import {
   pendingCount,
   rejectedNumbers,
 } from './state';
-import type { PortInState } from './state';
+import type { NumberState, PortInState } from './state';
+
+/** "Ported, live" / "Ported, configuration failed: …" once a completed number's activation has ended. */
+export function activationLabel(n: NumberState): string | null {
+  const a = n.activation;
+  if (!a) return null;
+  if (a.status === 'live') return 'Ported, live';
+  if (a.status === 'configuration_failed') return `Ported, configuration failed: ${a.reason ?? 'no reason given'}`;
+  return 'Ported, activating';
+}
+
+function activationView(n: NumberState): { activation?: ActivationView } {
+  const a = n.activation;
+  return a ? { activation: { ...a, configured: [...a.configured] } } : {};
+}
+
+function activationCounts(state: PortInState): Pick<PortInStatusView, 'activation'> {
+  const all = Object.values(state.numbers).flatMap((n) => (n.activation ? [n.activation.status] : []));
+  if (all.length === 0) return {};
+  return {
+    activation: {
+      activating: all.filter((s) => s === 'activating').length,
+      live: all.filter((s) => s === 'live').length,
+      configurationFailed: all.filter((s) => s === 'configuration_failed').length,
+    },
+  };
+}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -124,7 +150,7 @@ export function statusView(state: PortInState, ctx: StatusContext): PortInStatus
     numbers: numbers.map((n) => ({
       phoneNumber: n.phoneNumber,
       status: n.status,
-      statusLabel: labelOfNumberStatus(n.status),
+      statusLabel: activationLabel(n) ?? labelOfNumberStatus(n.status),
       rawStatus: n.rawStatus,
       requestSid: n.requestSid,
       phoneNumberSid: n.phoneNumberSid,
@@ -138,6 +164,7 @@ export function statusView(state: PortInState, ctx: StatusContext): PortInStatus
         status: a.status,
         rejection: a.rejection ? { ...a.rejection } : null,
       })),
+      ...activationView(n),
     })),
     counts: {
       total: numbers.length,
@@ -160,7 +187,9 @@ export function statusView(state: PortInState, ctx: StatusContext): PortInStatus
     unknownStatuses: state.unknownStatuses.map((u) => ({ ...u })),
     failure: failureView(state),
     attention: attentionView(state, ctx),
-    counters: { ...state.counters },
+    // States carried over from before rules V2 have no suspect counter: none were refused then.
+    counters: { ...state.counters, suspect: state.counters.suspect ?? 0 },
+    ...activationCounts(state),
   };
 }
 
@@ -184,6 +213,15 @@ export function orderResult(state: PortInState): PortInResult {
       portDate: n.portDate,
       rejection: n.rejection ? { code: n.rejection.code, reason: n.rejection.reason } : null,
       notPortable: n.notPortable,
+      ...(n.activation
+        ? {
+            activation: {
+              status: n.activation.status,
+              phoneNumberSid: n.activation.phoneNumberSid,
+              reason: n.activation.reason,
+            },
+          }
+        : {}),
     })),
   };
 }

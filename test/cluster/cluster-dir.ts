@@ -16,6 +16,8 @@ export interface SuiteCluster {
   address: string;
   postgres: { port: number; user: string; password: string };
   psql: string;
+  /** Compose's namespace job as the suite cluster's start ran it, on its fresh database. */
+  firstNamespaceJob: { code: number | null; output: string };
 }
 
 export function suiteCluster(): SuiteCluster {

@@ -21,6 +21,7 @@ export default async function globalSetup(): Promise<void> {
     address: cluster.address,
     postgres: { port: cluster.postgres.port, user: cluster.postgres.user, password: cluster.postgres.password },
     psql: path.join(cluster.postgres.binDir, 'psql'),
+    firstNamespaceJob: cluster.firstNamespaceJob,
   } satisfies SuiteCluster);
   try {
     await integrationGlobalSetup();

@@ -18,8 +18,10 @@ const HOUR = 3_600_000;
 describe('the order workflow under reducer rules V2 (the API is the truth)', () => {
   let env: PortflowTestEnv;
   beforeAll(async () => {
-    // The carrier answers only when the test says so (confirmNumber / completeNumber).
-    env = await startPortflowEnv({ sandbox: { timeline: { carrierResponseMs: 10 * HOUR } } });
+    // The carrier answers, and a confirmed number ports, only when the test says so (confirmNumber /
+    // completeNumber): with the default 400 ms port date a loaded machine saw Completed where the
+    // test expected Port Pending.
+    env = await startPortflowEnv({ sandbox: { timeline: { carrierResponseMs: 10 * HOUR, portDateMs: 10 * HOUR } } });
   });
   afterAll(async () => {
     await env?.close();

@@ -4,13 +4,16 @@
  * a timeline entry) and in the workflow's own failure. Real dev server, real sandbox over HTTP.
  * (The metric is checked in failure-metrics.test.ts, with a worker in its own process.)
  */
+import { randomBytes } from 'node:crypto';
 import { PortInFailureType } from '../../../src/workflows/failures';
 import { recordHistory } from '../../replay/record';
 import { sandboxPortingClient, startPortflowEnv } from '../../helpers/portflow-env';
 import type { PortflowTestEnv } from '../../helpers/portflow-env';
 import { createPortflowWorker } from '../../../src/worker';
 import { uniqueTaskQueue, workflowBundle } from '../../helpers/temporal';
-import { runFailedOrder } from './failure-causes';
+import { devServerAddress } from '../../helpers/temporal';
+import { runCliProcess } from '../cli/run-cli';
+import { EXHAUSTED_CREATE_ATTEMPTS, runFailedOrder } from './failure-causes';
 import type { FailedOrder } from './failure-causes';
 
 function expectVisibleFailure(f: FailedOrder, expected: { type: string; code: number | null; message: RegExp }) {
@@ -92,5 +95,48 @@ describe('every ending is visible: failed orders', () => {
     } finally {
       badPorting.close();
     }
+  });
+
+  it('creates that keep failing until the order’s attempts run out: AttemptsExhausted, in the CLI too', async () => {
+    const before = env.sandbox.portIns().length;
+    // What an operator sees: `portflow status` and `portflow list`, each a process of its own.
+    const cliEnv = {
+      TEMPORAL_ADDRESS: devServerAddress(),
+      PORTFLOW_ENCRYPTION_KEYS: `cli:${randomBytes(32).toString('base64')}`,
+      PORTFLOW_ENCRYPTION_KEY_FILE: '',
+      TWILIO_API_BASE_URL: env.sandbox.url,
+      TWILIO_DOCUMENTS_BASE_URL: env.sandbox.url,
+    };
+    const worker = await env.newWorker();
+    // The CLI runs while the worker does: `status` is a query, and a query needs a worker.
+    const { f, status, list } = await worker.runUntil(async () => {
+      const f = await runFailedOrder(env.client, env.sandbox, env.taskQueue, 'attempts-exhausted');
+      const status = await runCliProcess(['status', f.orderId], cliEnv);
+      const list = await runCliProcess(['list', '--query', `WorkflowId = "${f.handle.workflowId}"`], cliEnv);
+      return { f, status, list };
+    });
+    await recordHistory(f.handle, 'failed-attempts-exhausted');
+    expectVisibleFailure(f, {
+      type: PortInFailureType.AttemptsExhausted,
+      code: 20500, // the last attempt's: Twilio's code of an internal error
+      message: /^Creating the port-in request failed: every attempt failed, the last with: Twilio 503/,
+    });
+    expect(env.sandbox.portIns()).toHaveLength(before);
+    // Exactly the order's attempts, each a create the sandbox answered 503.
+    const events = (await f.handle.fetchHistory()).events ?? [];
+    const create = events.find(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'createPortInRequest'
+    );
+    const started = events.find(
+      (e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(create?.eventId)
+    );
+    expect(create?.activityTaskScheduledEventAttributes?.retryPolicy?.maximumAttempts).toBe(EXHAUSTED_CREATE_ATTEMPTS);
+    expect(started?.activityTaskStartedEventAttributes?.attempt).toBe(EXHAUSTED_CREATE_ATTEMPTS);
+
+    expect(status.stderr).toBe('');
+    expect(status.stdout).toMatch(
+      /^Failed: AttemptsExhausted code 20500: Creating the port-in request failed: every attempt failed/m
+    );
+    expect(list.stdout).toMatch(new RegExp(`^${f.orderId} .*Failed[\\s\\S]*\\n  └ Failed: AttemptsExhausted`, 'm'));
   });
 });

@@ -13,7 +13,11 @@ import { getPortInStatus, portInHandle, startPortIn } from '../../../src/starter
 import type { PortInStatusView } from '../../../src/workflows/messages';
 import { buildOrder } from '../../helpers/portflow-env';
 
-export type FailureCause = 'missing-pin' | 'bill-unreadable' | 'create-refused' | 'credentials-refused';
+export type FailureCause =
+  'missing-pin' | 'bill-unreadable' | 'create-refused' | 'credentials-refused' | 'attempts-exhausted';
+
+/** `options.createAttempts` of the attempts-exhausted order: every one of them answers 503. */
+export const EXHAUSTED_CREATE_ATTEMPTS = 2;
 
 export interface FailedOrder {
   cause: FailureCause;
@@ -42,6 +46,10 @@ export function orderFor(sandbox: SandboxHandle, cause: FailureCause): PortInOrd
       });
     case 'credentials-refused':
       return buildOrder(sandbox, ['+14155551204']);
+    case 'attempts-exhausted':
+      return buildOrder(sandbox, ['+14155551205'], {
+        options: { reconcileInterval: '1s', createAttempts: EXHAUSTED_CREATE_ATTEMPTS },
+      });
   }
 }
 
@@ -53,6 +61,17 @@ export async function runFailedOrder(
   cause: FailureCause
 ): Promise<FailedOrder> {
   const order = orderFor(sandbox, cause);
+  if (cause === 'attempts-exhausted') {
+    // Twilio is down for creates, for exactly as many attempts as the order makes (so no other order meets it).
+    sandbox.addFault({
+      kind: 'http',
+      method: 'POST',
+      pathPattern: '^/v1/Porting/PortIn$',
+      fault: 'server-error',
+      status: 503,
+      times: EXHAUSTED_CREATE_ATTEMPTS,
+    });
+  }
   await startPortIn(client, order, { taskQueue, now: sandbox.clock.now() });
   const handle = portInHandle(client, order.orderId);
   const err = await handle.result().then(

@@ -45,7 +45,13 @@ async function main(): Promise<void> {
   });
   const running = Promise.all([worker.run(), badWorker.run()]);
 
-  const causes: FailureCause[] = ['missing-pin', 'bill-unreadable', 'create-refused', 'credentials-refused'];
+  const causes: FailureCause[] = [
+    'missing-pin',
+    'bill-unreadable',
+    'create-refused',
+    'credentials-refused',
+    'attempts-exhausted',
+  ];
   const failed: Array<{ cause: string; type: string | null }> = [];
   for (const cause of causes) {
     const f = await runFailedOrder(client, sandbox, cause === 'credentials-refused' ? badTaskQueue : taskQueue, cause);

@@ -7,22 +7,9 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { METRIC_NAMES } from '../../../src/workflows/metrics';
 import { eventually } from '../../helpers/portflow-env';
+import { promSample as sample } from '../../helpers/prometheus';
 
 const root = path.resolve(__dirname, '../../..');
-
-/** The sum of the samples of `name` whose labels include every one of `labels` (one series per task queue). */
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  let sum: number | undefined;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const close = line.lastIndexOf('}');
-    const body = line.slice(name.length + 1, close);
-    const have = Object.fromEntries([...body.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v))
-      sum = (sum ?? 0) + Number(line.slice(close + 1).trim());
-  }
-  return sum;
-}
 
 describe('the failed-orders metric (Prometheus, own process)', () => {
   let child: ChildProcess | undefined;
@@ -38,7 +25,7 @@ describe('the failed-orders metric (Prometheus, own process)', () => {
     }
   });
 
-  it('counts one failed order per cause: missing PIN, unreadable bill, create refused, credentials refused', async () => {
+  it('counts one failed order per cause: missing PIN, unreadable bill, create refused, credentials refused, attempts exhausted', async () => {
     child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'failure-metrics-worker.ts')], {
       cwd: root,
       env: { ...process.env, PORTFLOW_METRICS_HOST: '127.0.0.1', PORTFLOW_LOG_LEVEL: 'ERROR' },
@@ -61,13 +48,14 @@ describe('the failed-orders metric (Prometheus, own process)', () => {
       { cause: 'bill-unreadable', type: 'UtilityBillUnreadable' },
       { cause: 'create-refused', type: 'TwilioRefused' },
       { cause: 'credentials-refused', type: 'TwilioRefused' },
+      { cause: 'attempts-exhausted', type: 'AttemptsExhausted' },
     ]);
     const text = await eventually(
       async () => {
         const body = await (await fetch(ready.metricsUrl)).text();
-        return sample(body, METRIC_NAMES.orders, { outcome: 'failed' }) === 4 ? body : undefined;
+        return sample(body, METRIC_NAMES.orders, { outcome: 'failed' }) === 5 ? body : undefined;
       },
-      { timeoutMs: 20_000, what: `${METRIC_NAMES.orders}{outcome="failed"} = 4 on ${ready.metricsUrl}` }
+      { timeoutMs: 20_000, what: `${METRIC_NAMES.orders}{outcome="failed"} = 5 on ${ready.metricsUrl}` }
     );
     expect(sample(text, METRIC_NAMES.orders, { outcome: 'completed' })).toBeUndefined();
   });

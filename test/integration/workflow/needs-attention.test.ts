@@ -1,6 +1,6 @@
 /**
- * Credentials and outages never end an in-flight order: refused credentials (401 / 20003) and 5xx
- * streaks during reconcile or an operator's cancel park the order as "Needs Attention" (search
+ * Credentials and outages never end an in-flight order: refused credentials (401 / 20003), 5xx
+ * streaks and a 404 on the order's own request during reconcile or an operator's cancel park the order as "Needs Attention" (search
  * attribute, `attention` in the query, a timeline entry), and it resumes by itself once Twilio answers
  * again. The reconcile interval is short here on purpose: these tests are about outages, not lost
  * webhooks (no receiver runs, so the orders learn everything from the poll).
@@ -142,7 +142,7 @@ describe('Needs Attention: 50 in-flight orders survive credentials broken for se
   }, 900_000);
 });
 
-describe('Needs Attention: a 5xx streak during reconcile', () => {
+describe('Needs Attention: a 5xx streak or a 404 during reconcile', () => {
   let env: PortflowTestEnv;
   beforeAll(async () => {
     env = await startPortflowEnv({ sandbox: { autoSign: false } });
@@ -190,5 +190,65 @@ describe('Needs Attention: a 5xx streak during reconcile', () => {
     expect(result.outcome).toBe('completed');
     expect(final.attention).toBeNull();
     expect(final.timeline.some((t) => t.kind === 'attention-resolved')).toBe(true);
+  });
+
+  it('parks the order as RequestNotFound while Twilio answers 404 for its request, and resumes when the 404s end', async () => {
+    const order = buildOrder(env.sandbox, ['+14155552102'], { options: { reconcileInterval: '1s' } });
+    const worker = await env.newWorker();
+    const { parked, parkedInVisibility, resumed, result, final } = await worker.runUntil(async () => {
+      await startPortIn(env.client, order, { taskQueue: env.taskQueue, now: env.sandbox.clock.now() });
+      const sid = await eventually(async () => (await getPortInStatus(env.client, order.orderId)).requestSids[0]);
+      // Twilio "loses" the request for a while (real time): every GET of it answers 404 / 20404.
+      env.sandbox.addFault({
+        kind: 'http',
+        method: 'GET',
+        pathPattern: `^/v1/Porting/PortIn/${sid}$`,
+        fault: 'not-found',
+        durationMs: 20_000,
+      });
+      const parked = await eventually(
+        async () => {
+          const v = await getPortInStatus(env.client, order.orderId);
+          return v.status === 'Needs Attention' ? v : undefined;
+        },
+        { what: 'Needs Attention' }
+      );
+      const parkedInVisibility = await eventually(
+        async () => {
+          const { count } = await env.client.workflow.count(
+            `WorkflowId = '${portInHandle(env.client, order.orderId).workflowId}' AND ${PortInStatus.name} = 'Needs Attention'`
+          );
+          return count === 1 ? true : undefined;
+        },
+        { what: 'PortInStatus = Needs Attention in visibility' }
+      );
+      // The 404 period ends: the next retry finds the request, with no one's help.
+      const resumed = await eventually(
+        async () => {
+          const v = await getPortInStatus(env.client, order.orderId);
+          return v.attention === null && v.timeline.some((t) => t.kind === 'attention-resolved') ? v : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 1000, what: 'the order resumed after the 404 period' }
+      );
+      env.sandbox.sign(sid);
+      const result = await waitForPortIn(env.client, order.orderId);
+      return { parked, parkedInVisibility, resumed, result, final: await getPortInStatus(env.client, order.orderId) };
+    });
+    await recordHistory(portInHandle(env.client, order.orderId), 'needs-attention-404');
+    expect(parked.phase).toBe('porting');
+    expect(parked.failure).toBeNull();
+    expect(parked.attention).toMatchObject({
+      reason: AttentionReason.RequestNotFound,
+      code: 20404,
+      operation: 'reconcile',
+    });
+    expect(parkedInVisibility).toBe(true);
+    const entry = parked.timeline.find((t) => t.kind === 'needs-attention');
+    expect(entry).toMatchObject({ requestSid: parked.requestSids[0] });
+    expect(entry?.message).toMatch(/^Needs attention \(RequestNotFound 20404\) during reconcile: .*404/);
+    expect(resumed.status).toBe('Waiting for Signature');
+    expect(result.outcome).toBe('completed');
+    expect(final.status).toBe('Completed');
+    expect(final.timeline.filter((t) => t.kind === 'needs-attention')).toHaveLength(1);
   });
 });

@@ -6,7 +6,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.temporal.address).toBe('127.0.0.1:7233');
     expect(config.twilio.usesSandbox).toBe(true);
-    expect(config.metrics).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(config.metrics).toEqual({ host: '127.0.0.1', port: 9464, attentionGaugeInterval: '60s' });
     expect(config.logLevel).toBe('INFO');
   });
 

@@ -300,6 +300,9 @@ const badInputs: Array<[string, Mutator, string, RegExp]> = [
     'options.cancelWindowWarning',
     /duration/,
   ],
+  ['no create attempt at all', (o) => (o.options = { createAttempts: 0 }), 'options.createAttempts', /at least 1/],
+  ['more create attempts than 20', (o) => (o.options = { createAttempts: 21 }), 'options.createAttempts', /at most 20/],
+  ['a fraction of an attempt', (o) => (o.options = { createAttempts: 1.5 }), 'options.createAttempts', /whole number/],
 ];
 
 describe('validateOrder', () => {
@@ -378,6 +381,7 @@ describe('validateOrder', () => {
         (o) => (o.options = { loaReminders: ['14 days', '2 days', '6 hours'], cancelWindowWarning: '48 hours' }),
       ],
       ['no LOA reminders', (o) => (o.options = { loaReminders: [] })],
+      ['fewer create attempts', (o) => (o.options = { createAttempts: 3 })],
     ])('accepts %s', (_name, mutate) => {
       const order = validOrder();
       mutate(order);

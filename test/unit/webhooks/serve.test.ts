@@ -10,7 +10,8 @@ import { startSandbox } from '../../../src/sandbox';
 import type { SandboxHandle } from '../../../src/sandbox';
 import { findFreePort } from '../../../src/temporal-server/ports';
 import type { PortingClient } from '../../../src/twilio/client';
-import { runWebhooksServe } from '../../../src/webhooks/serve';
+import { loadConfig } from '../../../src/config';
+import { loadServeSettings, runWebhooksServe } from '../../../src/webhooks/serve';
 import { sandboxPortingClient } from '../../helpers/portflow-env';
 
 const root = path.resolve(__dirname, '../../..');
@@ -188,9 +189,11 @@ describe('runWebhooksServe', () => {
   it('names each bad receiver setting and starts nothing', async () => {
     env.PORTFLOW_CONFIGURE_WEBHOOKS = 'yes';
     env.PORTFLOW_INBOX_ORPHAN_AFTER = 'forever';
+    env.PORTFLOW_INBOX_CLOSED_OWNER_GRACE = '2 days';
     expect(await startAndStop()).toBe(2);
     expect(err[0]).toContain('PORTFLOW_CONFIGURE_WEBHOOKS: expected 1');
     expect(err[0]).toContain('PORTFLOW_INBOX_ORPHAN_AFTER: Invalid duration "forever"');
+    expect(err[0]).toContain('PORTFLOW_INBOX_CLOSED_OWNER_GRACE: "2 days" is outside 0 s to 24 hours');
     expect(out).toEqual([]);
   });
 
@@ -199,5 +202,29 @@ describe('runWebhooksServe', () => {
     delete env.WEBHOOK_PUBLIC_BASE_URL;
     expect(await startAndStop()).toBe(2);
     expect(err[0]).toContain('PORTFLOW_CONFIGURE_WEBHOOKS=1: needs WEBHOOK_PUBLIC_BASE_URL');
+  });
+});
+
+describe('loadServeSettings: the inbox windows', () => {
+  const settingsOf = (extra: NodeJS.ProcessEnv) => {
+    const env = { TEMPORAL_ADDRESS: '127.0.0.1:7233', ...extra };
+    return loadServeSettings(env, loadConfig(env));
+  };
+
+  it('reads PORTFLOW_INBOX_CLOSED_OWNER_GRACE as milliseconds, and leaves it to the default when unset or blank', () => {
+    expect(settingsOf({ PORTFLOW_INBOX_CLOSED_OWNER_GRACE: '5s' }).closedOwnerGraceMs).toBe(5000);
+    expect(settingsOf({ PORTFLOW_INBOX_CLOSED_OWNER_GRACE: '0s' }).closedOwnerGraceMs).toBe(0);
+    expect(settingsOf({ PORTFLOW_INBOX_CLOSED_OWNER_GRACE: '24 hours' }).closedOwnerGraceMs).toBe(86_400_000);
+    expect(settingsOf({}).closedOwnerGraceMs).toBeUndefined();
+    expect(settingsOf({ PORTFLOW_INBOX_CLOSED_OWNER_GRACE: ' ' }).closedOwnerGraceMs).toBeUndefined();
+  });
+
+  it('refuses a grace that is not a duration, or longer than a day, naming the variable', () => {
+    expect(() => settingsOf({ PORTFLOW_INBOX_CLOSED_OWNER_GRACE: 'a while' })).toThrow(
+      /PORTFLOW_INBOX_CLOSED_OWNER_GRACE: Invalid duration "a while": expected a number and a unit/
+    );
+    expect(() => settingsOf({ PORTFLOW_INBOX_CLOSED_OWNER_GRACE: '25h' })).toThrow(
+      /PORTFLOW_INBOX_CLOSED_OWNER_GRACE: "25h" is outside 0 s to 24 hours/
+    );
   });
 });

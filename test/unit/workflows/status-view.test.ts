@@ -86,6 +86,15 @@ describe('status view', () => {
     });
   });
 
+  it('counts suspect webhooks in its counters, and reads a state from before rules V2 (no suspect counter) as 0', () => {
+    const state = portingOrder();
+    const withSuspects: PortInState = { ...state, counters: { ...state.counters, applied: 3, suspect: 2 } };
+    expect(statusView(withSuspects, ctx).counters).toEqual({ ...state.counters, applied: 3, suspect: 2 });
+    const { suspect: _suspect, ...older } = state.counters;
+    const carried = { ...state, counters: older } as unknown as PortInState;
+    expect(statusView(carried, ctx).counters).toEqual({ ...older, suspect: 0 });
+  });
+
   it('gives the result of a completed order', () => {
     let state = withNumber(portingOrder(), A, { status: PhoneNumberStatus.COMPLETED });
     state = withNumber(state, B, { status: PhoneNumberStatus.CANCELED });
