@@ -133,7 +133,7 @@ async function openDesk(page: Page, runUrl: string, expected: string): Promise<s
     const runUrl = /^(.*\/workflows\/[^/]+\/[^/]+)/.exec(page.url())?.[1] ?? '';
     expect(runUrl).toMatch(/\/workflows\/portin-demo-[\w-]+\/[0-9a-f-]{36}$/);
     const desk = await openDesk(page, runUrl, 'Completed · order');
-    expect(desk).toMatch(/5 numbers — Completed: 4 · Not portable: 1/);
+    expect(desk).toMatch(/5 numbers — (Completed|Ported, live): 4 · Not portable: 1/);
     expect(desk).toMatch(/KW[0-9a-f]{32} — Completed, 1 number, resubmits from KW[0-9a-f]{32}/);
     // The start's static summary, decoded too.
     await page

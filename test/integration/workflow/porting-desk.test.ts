@@ -70,7 +70,8 @@ describe('the porting desk: current details and summaries', () => {
     expect(actionRequired).toMatch(/- Cancel cutoff: \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in ~\d+ days\)/);
 
     expect(completed).toMatch(/^## Completed · order /);
-    expect(completed).toContain('**2 numbers** — Completed: **2**');
+    // Since post-port activation, a completed number that is live in the account says so.
+    expect(completed).toMatch(/\*\*2 numbers\*\* — (Completed|Ported, live): \*\*2\*\*\n/);
     expect(completed).not.toContain('### Needs an operator');
     expect(completed).toMatch(/- `KW[0-9a-f]{32}` — Completed, 1 number, resubmits from `KW[0-9a-f]{32}`\n/);
 
