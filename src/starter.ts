@@ -14,6 +14,7 @@ import {
 import type { Client, WorkflowHandle, WorkflowUpdateHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
+import type { PortInOrder } from './order';
 import { validateOrder } from './order-validation';
 import {
   PortInCustomer,
@@ -47,6 +48,23 @@ export interface StartPortInOptions {
   now?: Date;
 }
 
+/**
+ * The one line the Temporal UI shows for the order (the start's static summary) and its static
+ * details: what the order is, never its carrier data (encrypted like every payload all the same).
+ */
+export function orderStaticMetadata(order: PortInOrder): { staticSummary: string; staticDetails: string } {
+  const n = order.phoneNumbers.length;
+  return {
+    staticSummary: `Port-in ${order.orderId}: ${n} number${n === 1 ? '' : 's'} for ${order.customerRef}, target ${order.targetPortInDate}`,
+    staticDetails: [
+      `Order **${order.orderId}** for customer ${order.customerRef}: ${n} number${n === 1 ? '' : 's'}, target port-in date ${order.targetPortInDate}.`,
+      '',
+      '*Current Details* is the porting desk: the status, the numbers that need an operator and what resolves each, and the next deadlines.',
+      'Act with the updates `resubmitRejected`, `cancelPhoneNumbers` and `cancelPortIn` (More Actions → Send an Update); read everything with the `portInStatus` query.',
+    ].join('\n'),
+  };
+}
+
 export interface StartedPortIn {
   workflowId: string;
   runId: string;
@@ -74,6 +92,7 @@ export async function startPortIn(
       // The order id is the business key: a second start, running or finished, never makes a second port-in.
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      ...orderStaticMetadata(order),
       typedSearchAttributes: [
         { key: PortInCustomer, value: order.customerRef },
         { key: PortInTargetDate, value: new Date(`${order.targetPortInDate}T00:00:00Z`) },

@@ -10,19 +10,51 @@
  * whose attempt hangs; it must exceed the client timeout times the calls an attempt makes.
  * `npx tsx bench/recovery.ts` measures kill-to-next-attempt for every activity.
  */
-import type { ActivityOptions } from '@temporalio/common';
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import type { PortInActivities } from '../activities';
+
+type Stub = ReturnType<typeof proxyActivities<PortInActivities>>;
+
+/** Each stub's options, so {@link withSummary} can make the same stub with a summary. */
+const optionsOf = new WeakMap<
+  object,
+  { local: false; options: ActivityOptions } | { local: true; options: LocalActivityOptions }
+>();
+
+function remote(options: ActivityOptions): Stub {
+  const stub = proxyActivities<PortInActivities>(options);
+  optionsOf.set(stub, { local: false, options });
+  return stub;
+}
+
+function local(options: LocalActivityOptions): Stub {
+  const stub = proxyLocalActivities<PortInActivities>(options);
+  optionsOf.set(stub, { local: true, options });
+  return stub;
+}
+
+/**
+ * The same stub, whose calls carry `summary` (the one line the Temporal UI shows for the activity):
+ * same timeouts and retries, so only the command's user metadata differs.
+ */
+export function withSummary(stub: Stub, summary: string): Stub {
+  const known = optionsOf.get(stub);
+  if (!known) throw new TypeError('withSummary: not one of the stubs of activity-options.ts');
+  return known.local
+    ? proxyLocalActivities<PortInActivities>({ ...known.options, summary })
+    : proxyActivities<PortInActivities>({ ...known.options, summary });
+}
 
 /** Four local beats per timeout (see withHeartbeat); a worker missed by this long is taken for dead. */
 const HEARTBEAT_TIMEOUT = '10 seconds';
 
-export const quick = proxyActivities<PortInActivities>({
+export const quick = remote({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
-export const portability = proxyActivities<PortInActivities>({
+export const portability = remote({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
@@ -35,27 +67,25 @@ const creationOptions = (maximumAttempts: number): ActivityOptions => ({
   // Bounded: an order that cannot be created after this many tries needs a person, not a loop.
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts },
 });
-export const creation = proxyActivities<PortInActivities>(creationOptions(DEFAULT_CREATE_ATTEMPTS));
+export const creation = remote(creationOptions(DEFAULT_CREATE_ATTEMPTS));
 /** The creation stub with the order's own attempt count (since the `portflow-create-attempts` patch). */
 export function creationWithAttempts(maximumAttempts: number): typeof creation {
-  return maximumAttempts === DEFAULT_CREATE_ATTEMPTS
-    ? creation
-    : proxyActivities<PortInActivities>(creationOptions(maximumAttempts));
+  return maximumAttempts === DEFAULT_CREATE_ATTEMPTS ? creation : remote(creationOptions(maximumAttempts));
 }
 
 // Since the `portflow-needs-attention` patch: calls whose failure parks the order (operator actions,
 // polls) give up after a few attempts, so the order can say "Needs Attention" and try again later
 // instead of waiting inside one activity for as long as Twilio is down.
-export const operatorActions = proxyActivities<PortInActivities>({
+export const operatorActions = remote({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', backoffCoefficient: 2, maximumAttempts: 4 },
 });
-export const reconciliation = proxyActivities<PortInActivities>({
+export const reconciliation = remote({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
 });
 /** The worker's own settings: a local activity, so its answer is recorded in history once per run. */
-export const workerSettings = proxyLocalActivities<PortInActivities>({
+export const workerSettings = local({
   startToCloseTimeout: '10 seconds',
   retry: { maximumAttempts: 5 },
 });
@@ -76,7 +106,7 @@ export const eventDelivery = proxyActivities<PortInActivities>({
  * minute over 8 attempts waits about three minutes in all. Twilio's refusals are not retried.
  */
 export const ACTIVATION_ATTEMPTS = 8;
-export const activation = proxyActivities<PortInActivities>({
+export const activation = remote({
   startToCloseTimeout: '1 minute',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: {

@@ -17,6 +17,7 @@ import {
   isCancellation,
   log,
   patched,
+  setCurrentDetails,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -46,6 +47,7 @@ import {
   portability,
   quick,
   reconciliation,
+  withSummary,
   workerSettings,
 } from './activity-options';
 import {
@@ -63,6 +65,7 @@ import {
   nextCancelWindowAt,
   nextLoaReminderAt,
 } from './deadlines';
+import { renderDesk } from './desk';
 import { parseDuration } from './duration';
 import { pollDelayMs } from './poll-schedule';
 import {
@@ -174,6 +177,11 @@ export const PORT_IN_PATCHES = {
    * derived in update(), kept in the state's outbox, delivered in order beside the port.
    */
   lifecycleEvents: 'portflow-lifecycle-events',
+  /**
+   * The porting desk: update(next) keeps the workflow's current details (src/workflows/desk.ts) up to
+   * date, and activities and timers carry a one-line summary for the Temporal UI.
+   */
+  portingDesk: 'portflow-porting-desk',
 } as const;
 
 type Features = { [K in keyof typeof PORT_IN_PATCHES]: boolean };
@@ -289,6 +297,7 @@ export class PortInOrderWorkflow {
   private eventsUrl: string | null = null;
   /** What no event may carry: the order's account number(s) and PINs, scrubbed from free texts. */
   private readonly secrets = new Set<string>();
+  private deskShown = '';
 
   constructor(private readonly input: PortInWorkflowInput) {
     this.order = input.order;
@@ -313,6 +322,7 @@ export class PortInOrderWorkflow {
       postPortActivation: patched(PORT_IN_PATCHES.postPortActivation),
       spreadPolls: patched(PORT_IN_PATCHES.spreadPolls),
       lifecycleEvents: patched(PORT_IN_PATCHES.lifecycleEvents),
+      portingDesk: patched(PORT_IN_PATCHES.portingDesk),
     };
     this.loaReminderOffsetsMs = this.v.deadlineTimers ? this.opts.loaReminders.map(parseDuration) : [];
     this.cancelWindowWarningMs = this.v.deadlineTimers ? parseDuration(this.opts.cancelWindowWarning) : null;
@@ -337,6 +347,8 @@ export class PortInOrderWorkflow {
         });
     this.nextReconcileAt = now() + this.pollDelay(!input.resume);
     this.registerHandlers();
+    // A new run (a start, or continue-as-new) shows its desk before its first await.
+    if (this.v.portingDesk) this.showDesk();
   }
 
   // ----- the one state-update path ----------------------------------------------------------------
@@ -347,6 +359,31 @@ export class PortInOrderWorkflow {
     recordNumberChanges(this.state, next);
     this.state = this.eventsUrl == null ? next : this.withEvents(this.state, next);
     if (this.v.oneUpdatePath) this.publish();
+    if (this.v.portingDesk) this.showDesk();
+  }
+
+  /** The current details, re-set only when their text changed (relative times are as of this change). */
+  private showDesk(): void {
+    const details = renderDesk(this.view(), now());
+    if (details === this.deskShown) return;
+    setCurrentDetails(details);
+    this.deskShown = details;
+  }
+
+  private view() {
+    return statusView(this.state, {
+      loaExpiryMs: this.loaExpiryMs,
+      autoCancelMs: this.autoCancelMs,
+      nextReconcileAt: this.nextReconcileAt,
+      loaReminderOffsetsMs: this.loaReminderOffsetsMs,
+      cancelWindowWarningMs: this.cancelWindowWarningMs,
+      autoCancelBeforeCutoff: this.v.deadlineTimers,
+    });
+  }
+
+  /** `stub`, with a summary on its calls since the porting desk (older runs replay their commands as they were). */
+  private summarized(stub: typeof quick, summary: () => string): typeof quick {
+    return this.v.portingDesk ? withSummary(stub, summary()) : stub;
   }
 
   /** `next` with the lifecycle events the change from `prev` means in its outbox (`prev` null: the start). */
@@ -450,16 +487,7 @@ export class PortInOrderWorkflow {
       this.applySignalled(event);
     });
 
-    setHandler(portInStatusQuery, () =>
-      statusView(this.state, {
-        loaExpiryMs: this.loaExpiryMs,
-        autoCancelMs: this.autoCancelMs,
-        nextReconcileAt: this.nextReconcileAt,
-        loaReminderOffsetsMs: this.loaReminderOffsetsMs,
-        cancelWindowWarningMs: this.cancelWindowWarningMs,
-        autoCancelBeforeCutoff: this.v.deadlineTimers,
-      })
-    );
+    setHandler(portInStatusQuery, () => this.view());
 
     setHandler(cancelPortInUpdate, (request) => this.lock.run(() => this.cancelOrder(request.reason)), {
       validator: (_request) => validateCancelPortIn(this.state, now()),
@@ -510,7 +538,11 @@ export class PortInOrderWorkflow {
     assertCancelable(this.state, activeNumbers(this.state), now());
     const open = this.openRequests();
     for (const r of open) {
-      await this.operatorCall('cancel', () => this.stub('operator').cancelPortInRequest({ portInRequestSid: r.sid }));
+      await this.operatorCall('cancel', () =>
+        this.summarized(this.stub('operator'), () => `Cancel request ${r.sid} (operator)`).cancelPortInRequest({
+          portInRequestSid: r.sid,
+        })
+      );
       this.apply(cancelingRequestEvent(r.sid));
       for (const phoneNumber of r.phoneNumbers) {
         const n = this.state.numbers[phoneNumber];
@@ -538,7 +570,10 @@ export class PortInOrderWorkflow {
       byRequest.set(n.requestSid, [...(byRequest.get(n.requestSid) ?? []), n]);
     }
     for (const [portInRequestSid, group] of byRequest) {
-      await this.stub(kind).cancelPortInPhoneNumbers({
+      await this.summarized(
+        this.stub(kind),
+        () => `Cancel ${group.length} number(s) in ${portInRequestSid} (${kind === 'operator' ? 'operator' : 'policy'})`
+      ).cancelPortInPhoneNumbers({
         portInRequestSid,
         phoneNumberSids: group.flatMap((n) => (n.phoneNumberSid ? [n.phoneNumberSid] : [])),
       });
@@ -550,7 +585,10 @@ export class PortInOrderWorkflow {
     const rejected = resolveRejected(this.state, request);
     const oldRequests = [...new Set(rejected.map((n) => n.requestSid!))];
     const cancelAtOld = async (portInRequestSid: string) =>
-      this.stub('operator').cancelPortInPhoneNumbers({
+      this.summarized(
+        this.stub('operator'),
+        () => `Cancel the resubmitted number(s) in the old request ${portInRequestSid}`
+      ).cancelPortInPhoneNumbers({
         portInRequestSid,
         phoneNumberSids: rejected
           .filter((n) => n.requestSid === portInRequestSid)
@@ -637,7 +675,11 @@ export class PortInOrderWorkflow {
       documents: this.state.documentSids,
     };
     const wanted = new Set(numbers.map((n) => n.phoneNumber));
-    const created = await stub.createPortInRequest({
+    const created = await this.summarized(stub, () =>
+      resubmissionOf.length
+        ? `Resubmit ${numbers.length} rejected number(s) in a new request (replacing ${resubmissionOf.join(', ')})`
+        : `Create the port-in request: ${numbers.length} number(s)`
+    ).createPortInRequest({
       request,
       intentAt: iso(now()),
       portability: knownVerdicts.filter((v) => wanted.has(v.phoneNumber)),
@@ -662,7 +704,7 @@ export class PortInOrderWorkflow {
     if (this.v.claimInbox) {
       // Webhooks for this sid that arrived before the order knew it (a lost create response) wait in
       // its inbox; claiming it has them forwarded here as signals. Retried until it succeeds.
-      await quick.claimPortInInbox({
+      await this.summarized(quick, () => `Claim webhooks kept for ${created.portInRequestSid}`).claimPortInInbox({
         portInRequestSid: created.portInRequestSid,
         ownerWorkflowId: workflowInfo().workflowId,
       });
@@ -824,7 +866,7 @@ export class PortInOrderWorkflow {
 
   /** The worker's settings (PORTFLOW_RECONCILE_INTERVAL), read once per run and kept in history. */
   private async adoptWorkerSettings(): Promise<void> {
-    const settings = await workerSettings.getWorkerSettings();
+    const settings = await this.summarized(workerSettings, () => "Read the worker's settings").getWorkerSettings();
     if (!settings.reconcileInterval) return;
     this.reconcileMs = parseDuration(settings.reconcileInterval);
     this.nextReconcileAt = now() + this.pollDelay(true);
@@ -899,7 +941,7 @@ export class PortInOrderWorkflow {
       const documentSid =
         'documentSid' in bill
           ? bill.documentSid
-          : await quick.uploadUtilityBill({
+          : await this.summarized(quick, () => 'Upload the utility bill').uploadUtilityBill({
               path: bill.path,
               friendlyName: bill.friendlyName ?? `Utility bill for ${order.orderId}`,
               mimeType: bill.mimeType,
@@ -973,7 +1015,12 @@ export class PortInOrderWorkflow {
       if (answered) return;
       // Parked (Twilio did not answer): try again on the attention backoff.
       this.dirty = false;
-      await condition(() => this.dirty, Math.max(1, this.nextReconcileAt - now()));
+      const timeout = Math.max(1, this.nextReconcileAt - now());
+      if (this.v.portingDesk) {
+        await condition(() => this.dirty, timeout, {
+          summary: `Ask Twilio again at ${iso(this.nextReconcileAt)} (confirmation before the order ends)`,
+        });
+      } else await condition(() => this.dirty, timeout);
       sids = unconfirmedTerminalRequests(this.state);
     }
   }
@@ -992,10 +1039,10 @@ export class PortInOrderWorkflow {
       }
       const wakeAt = this.nextWakeAt();
       this.dirty = false;
-      await condition(
-        () => this.dirty || allNumbersSettled(this.state) || this.shouldContinueAsNew(),
-        Math.max(1, wakeAt - now())
-      );
+      const woken = () => this.dirty || allNumbersSettled(this.state) || this.shouldContinueAsNew();
+      const timeout = Math.max(1, wakeAt - now());
+      if (this.v.portingDesk) await condition(woken, timeout, { summary: this.wakeSummary(wakeAt) });
+      else await condition(woken, timeout);
       await this.lock.run(async () => {
         if (now() >= this.nextReconcileAt || this.reconcileSoon) await this.reconcile();
         await this.expireUnsignedRequests();
@@ -1040,7 +1087,10 @@ export class PortInOrderWorkflow {
   private async activateNumber(phoneNumber: string): Promise<void> {
     const order = this.order;
     try {
-      const done = await activation.activatePortedNumber({
+      const done = await this.summarized(
+        activation,
+        () => `Activate ${phoneNumber} after the port`
+      ).activatePortedNumber({
         phoneNumber,
         ...(order.accountSid ? { accountSid: order.accountSid } : {}),
         ...(order.onPorted ? { onPorted: order.onPorted } : {}),
@@ -1113,7 +1163,9 @@ export class PortInOrderWorkflow {
       const open = this.openRequests();
       for (const r of open) {
         try {
-          await quick.cancelPortInRequest({ portInRequestSid: r.sid });
+          await this.summarized(quick, () => `Cancel request ${r.sid} (workflow canceled)`).cancelPortInRequest({
+            portInRequestSid: r.sid,
+          });
           this.apply(cancelingRequestEvent(r.sid));
         } catch (err) {
           this.noteTimeline(
@@ -1169,6 +1221,29 @@ export class PortInOrderWorkflow {
     return Math.min(...candidates);
   }
 
+  /** What the wait's timer is for (webhooks and updates end it earlier), for its summary. */
+  private wakeSummary(wakeAt: number): string {
+    const at = iso(wakeAt);
+    for (const r of Object.values(this.state.requests)) {
+      if (loaExpiryOf(r, this.loaExpiryMs) === wakeAt) return `LOA expiry for ${r.sid} at ${at}`;
+    }
+    if (this.nextAutoCancelAt() === wakeAt && wakeAt !== this.nextReconcileAt) {
+      return `Auto-cancel of rejected numbers at ${at}`;
+    }
+    if (this.v.deadlineTimers) {
+      for (const r of Object.values(this.state.requests)) {
+        if (nextLoaReminderAt(r, this.loaExpiryMs, this.loaReminderOffsetsMs) === wakeAt) {
+          return `LOA reminder for ${r.sid} at ${at}`;
+        }
+      }
+      if (nextCancelWindowAt(this.state, this.cancelWindowWarningMs!) === wakeAt)
+        return `Cancel window notice at ${at}`;
+    }
+    return this.state.attention
+      ? `Ask Twilio again at ${at} (Needs Attention: ${this.state.attention.reason})`
+      : `Reconcile with Twilio at ${at}, unless a webhook comes first`;
+  }
+
   private nextAutoCancelAt(): number | null {
     if (this.autoCancelMs == null) return null;
     const ms = this.autoCancelMs;
@@ -1195,9 +1270,10 @@ export class PortInOrderWorkflow {
    * attempt comes on a backoff) instead of failing it; null then means "no answer this time".
    */
   private async fetchRequest(sid: string, operation: string): Promise<PortingEvent[] | null> {
-    if (!this.v.needsAttention) return quick.fetchPortInRequest({ portInRequestSid: sid });
+    const summary = () => `Fetch ${sid} from Twilio (${operation})`;
+    if (!this.v.needsAttention) return this.summarized(quick, summary).fetchPortInRequest({ portInRequestSid: sid });
     try {
-      const events = await reconciliation.fetchPortInRequest({ portInRequestSid: sid });
+      const events = await this.summarized(reconciliation, summary).fetchPortInRequest({ portInRequestSid: sid });
       this.resumeFromAttention();
       return events;
     } catch (err) {
@@ -1424,8 +1500,11 @@ export class PortInOrderWorkflow {
     const out: PortabilityVerdict[] = [];
     for (let i = 0; i < batches.length; i += parallel) {
       const results = await Promise.all(
-        batches.slice(i, i + parallel).map((phoneNumbers) =>
-          portability.checkPortability({
+        batches.slice(i, i + parallel).map((phoneNumbers, j) =>
+          this.summarized(
+            portability,
+            () => `Check portability: ${phoneNumbers.length} numbers, batch ${i + j + 1} of ${batches.length}`
+          ).checkPortability({
             phoneNumbers,
             concurrency: perBatch,
             ...(o.accountSid ? { targetAccountSid: o.accountSid } : {}),

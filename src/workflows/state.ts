@@ -365,6 +365,10 @@ export function labelOfNumberStatus(status: NumberStatus): string {
   return numberStatusLabel[status];
 }
 
+export function labelOfRequestStatus(status: PortInRequestStatus): string {
+  return requestStatusLabel[status];
+}
+
 /**
  * Applies one event under `rules` ({@link REDUCER_RULES_V1} when omitted). Duplicates and events older
  * than what the state already knows are no-ops; unknown statuses are recorded, never fatal. `at` is the

@@ -17,6 +17,7 @@ import { STOP_BUDGET_MS } from '../../../src/demo/stop-sequence';
 import { workflowListUiUrl } from '../../../src/starter';
 import { isAlive, projectRoot, startDemoProcess } from '../demo/demo-process';
 import type { DemoProcess } from '../demo/demo-process';
+import { ACTION_REQUIRED_NUMBERS, startActionRequiredOrder } from './action-required-order';
 
 const CHROMIUM = process.env.PORTFLOW_CHROMIUM_PATH || '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -46,13 +47,25 @@ if (!hasChromium) {
   );
 }
 
-async function screenshot(page: Page, name: string): Promise<void> {
+async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
-  await page.screenshot({ path: path.join(resultsDir, name) });
+  await page.screenshot({ path: path.join(resultsDir, name), ...options });
   if (updateDocs) {
     mkdirSync(docsDir, { recursive: true });
-    await page.screenshot({ path: path.join(docsDir, name) });
+    await page.screenshot({ path: path.join(docsDir, name), ...options });
   }
+}
+
+/**
+ * Opens the order's *User Metadata* tab (`…/workflows/<id>/<runId>/user-metadata`) and returns the
+ * text of its current details (the UI renders the markdown in an iframe) once `expected` shows in it.
+ * Navigates rather than clicks: a running order's page is busy refreshing and can miss a click.
+ */
+async function openDesk(page: Page, runUrl: string, expected: string): Promise<string> {
+  await page.goto(`${runUrl}/user-metadata`);
+  const desk = page.frameLocator('#user-metadata-current-details');
+  await desk.getByText(expected).first().waitFor({ state: 'visible', timeout: 30_000 });
+  return desk.locator('body').innerText();
 }
 
 (hasChromium ? describe : describe.skip)('the Temporal UI through the codec server (headless Chromium)', () => {
@@ -115,7 +128,69 @@ async function screenshot(page: Page, name: string): Promise<void> {
     expect(decodes.length).toBeGreaterThan(0);
     expect(decodes.every((status) => status === 200)).toBe(true);
     await screenshot(page, 'temporal-ui-workflow.png');
+
+    // The porting desk: the workflow's current details, answered by the worker, decoded by the codec server.
+    const runUrl = /^(.*\/workflows\/[^/]+\/[^/]+)/.exec(page.url())?.[1] ?? '';
+    expect(runUrl).toMatch(/\/workflows\/portin-demo-[\w-]+\/[0-9a-f-]{36}$/);
+    const desk = await openDesk(page, runUrl, 'Completed · order');
+    expect(desk).toMatch(/5 numbers — (Completed|Ported, live): 4 · Not portable: 1/);
+    expect(desk).toMatch(/KW[0-9a-f]{32} — Completed, 1 number, resubmits from KW[0-9a-f]{32}/);
+    // The start's static summary, decoded too.
+    await page
+      .frameLocator('#user-metadata-summary')
+      .getByText(/^Port-in demo-[\w-]+: 5 numbers for demo-customer, target \d{4}-\d\d-\d\d$/)
+      .waitFor({ state: 'visible', timeout: 30_000 });
+    expect(decodes.every((status) => status === 200)).toBe(true);
+    await page.setViewportSize({ width: 1440, height: 1200 });
+    await screenshot(page, 'temporal-ui-desk.png');
     await page.close();
+  });
+
+  it('shows an order in Action Required as a porting desk: counts, and each rejected number with its reason and action', async () => {
+    const ports = demo!.ports();
+    const taskQueue = /\(task queue (\S+), the CLI's default\)|\(task queue (\S+)\)/.exec(demo!.stdout());
+    const order = await startActionRequiredOrder({
+      temporalAddress: `127.0.0.1:${ports.temporal}`,
+      sandboxUrl: `http://127.0.0.1:${ports.sandbox}`,
+      keyFile: path.join(demo!.dataDir, 'encryption-keys.json'),
+      utilityBillPath: path.join(demo!.dataDir, 'demo-utility-bill.pdf'),
+      taskQueue: taskQueue?.[1] ?? taskQueue?.[2] ?? 'portflow',
+    });
+    try {
+      const page = await context!.newPage();
+      await page.setViewportSize({ width: 1440, height: 1250 });
+      const runUrl = `${uiUrl}/namespaces/default/workflows/${order.workflowId}/${order.runId}`;
+      const desk = await openDesk(page, runUrl, 'Needs an operator (2)');
+      expect(desk).toContain(`Action Required · order ${order.orderId}`);
+      expect(desk).toMatch(/4 numbers — .*Port Rejected: 2/);
+      expect(desk).toContain('Not portable: 1');
+      const lines = desk.split('\n');
+      const pinRow = lines.find((l) => l.includes(ACTION_REQUIRED_NUMBERS.invalidPin)) ?? '';
+      expect(pinRow).toMatch(
+        /22155: Invalid PIN\s+resubmitRejected with the correct PIN in pins; or cancelPhoneNumbers by /
+      );
+      expect(desk).toMatch(/22158: Port date rejected by the losing carrier/);
+      expect(desk).toMatch(/Cancel cutoff: \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in ~\d+ days\)/);
+      await screenshot(page, 'temporal-ui-action-required.png');
+
+      // Activities and timers carry summaries, decoded by the codec server like every payload (the UI
+      // fills them in a moment after the rows).
+      await page.goto(`${runUrl}/history`);
+      await page
+        .getByText(/^Fetch KW[0-9a-f]{32} from Twilio \(reconcile\)$/)
+        .first()
+        .waitFor({ state: 'visible', timeout: 60_000 });
+      await page
+        .getByText(/^Reconcile with Twilio at \S+, unless a webhook comes first$/)
+        .first()
+        .waitFor({ state: 'visible', timeout: 30_000 });
+      await page.getByText('Activity Task Scheduled').first().click();
+      await page.getByText('Activity ID', { exact: true }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      await screenshot(page, 'temporal-ui-summaries.png');
+      await page.close();
+    } finally {
+      await order.close();
+    }
   });
 
   it('shows only ciphertext when the codec server cannot be reached', async () => {

@@ -161,7 +161,7 @@ describe('no PII in Temporal history with the encrypting data converter', () => 
     );
     const handle: WorkflowHandle = t.client.workflow.getHandle(portInWorkflowId(order.orderId));
     const worker = await newWorker();
-    const { result, view, rawAnswer } = await worker.runUntil(async () => {
+    const { result, view, rawAnswer, rawDesk, desk } = await worker.runUntil(async () => {
       await startPortIn(t.client, order, { taskQueue, now: sandbox.clock.now() });
       await eventually(
         async () => ((await getPortInStatus(t.client, order.orderId)).status === 'Action Required' ? true : undefined),
@@ -180,7 +180,20 @@ describe('no PII in Temporal history with the encrypting data converter', () => 
         execution: { workflowId: handle.workflowId },
         query: { queryType: 'portInStatus' },
       });
-      return { result, view: await getPortInStatus(t.client, order.orderId), rawAnswer: raw.queryResult };
+      // The porting desk (current details) travels in the SDK's metadata query, which the UI calls.
+      const rawDesk = await t.connection.workflowService.queryWorkflow({
+        namespace: 'default',
+        execution: { workflowId: handle.workflowId },
+        query: { queryType: '__temporal_workflow_metadata' },
+      });
+      const desk = (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails;
+      return {
+        result,
+        view: await getPortInStatus(t.client, order.orderId),
+        rawAnswer: raw.queryResult,
+        rawDesk: rawDesk.queryResult,
+        desk,
+      };
     });
     expect(result.outcome).toBe('completed');
     // The codec client still reads everything: the query answers through the codec.
@@ -189,6 +202,11 @@ describe('no PII in Temporal history with the encrypting data converter', () => 
     // A query's raw answer is ciphertext.
     expect(encodingOf(rawAnswer?.payloads?.[0])).toBe(ENCODING_ENCRYPTED);
     expect(leaks(temporal.api.common.v1.Payloads.encode(rawAnswer!).finish())).toEqual([]);
+    // The desk too: ciphertext on the wire, readable through the codec, and no secret in it.
+    expect(encodingOf(rawDesk?.payloads?.[0])).toBe(ENCODING_ENCRYPTED);
+    expect(desk).toMatch(/^## Completed · order /);
+    expect(desk).toContain(rejected);
+    expect(leaks(desk ?? '')).toEqual([]);
 
     const history = await handle.fetchHistory();
     const events = history.events ?? [];
@@ -233,6 +251,11 @@ describe('no PII in Temporal history with the encrypting data converter', () => 
     });
     expect(plainPayloads).toEqual([]);
     expect(encrypted).toBeGreaterThan(20);
+    // Summaries (the start's, each activity's and timer's) are payloads of the events' user metadata:
+    // encrypted as well, and the walk above saw them.
+    const summaries = events.filter((e) => e.userMetadata?.summary);
+    expect(summaries.length).toBeGreaterThan(5);
+    expect(summaries.every((e) => encodingOf(e.userMetadata!.summary as Payload) === ENCODING_ENCRYPTED)).toBe(true);
   });
 
   it('gives a client without the codec nothing readable: input, status and result stay ciphertext', async () => {
