@@ -235,15 +235,16 @@ describe('no PII in Temporal history with the encrypting data converter', () => 
 
     // Every payload in the history is encrypted, whatever event carries it, except search
     // attributes (the server indexes those, and they hold only opaque ids, statuses, dates and counts)
-    // and patch markers, which the SDK's core writes itself, past the codec: they hold only the
-    // patch id (the leak scan above covers them too).
+    // and what the SDK's core writes itself, past the codec: a patch marker's patch id, and a local
+    // activity marker's `data` (its seq, attempt, activity id and type, times; the result beside it is
+    // encrypted). The leak scan above covers them too.
     const History = temporal.api.history.v1.History;
     const plainPayloads: string[] = [];
     let encrypted = 0;
     walkPayloads(History.toObject(History.decode(historyBytes(history)), { bytes: Array }), '', (where, encoding) => {
       if (encoding === ENCODING_ENCRYPTED) encrypted++;
       else if (
-        !/\.searchAttributes\.indexedFields\.\w+$|\.markerRecordedEventAttributes\.details\.patch-data\.payloads\[\d+\]$/.test(
+        !/\.searchAttributes\.indexedFields\.\w+$|\.markerRecordedEventAttributes\.details\.(patch-data|data)\.payloads\[\d+\]$/.test(
           where
         )
       )

@@ -574,10 +574,12 @@ describe('PortingClient against the sandbox', () => {
       const client = makeClient({ timeoutMs: 300 });
       const result = await client.checkPortability('+14155551007');
       expect(result.portable).toBe(true);
-      expect(log.map((e) => [e.status, e.error?.name])).toEqual([
-        [null, 'TwilioConnectionError'],
-        [200, undefined],
-      ]);
+      // The lost answer times out and the GET is tried again until answered. On a loaded machine an
+      // answered retry can also outlast the 300 ms (seen in CI): any number of timeouts, then the 200.
+      const attempts = log.map((e) => [e.status, e.error?.name]);
+      expect(attempts[0]).toEqual([null, 'TwilioConnectionError']);
+      expect(attempts.at(-1)).toEqual([200, undefined]);
+      expect(attempts.slice(1, -1).every(([, name]) => name === 'TwilioConnectionError')).toBe(true);
 
       await fault({ method: 'GET', fault: 'lose-response', delayMs: 2000 });
       const err = await makeClient({ timeoutMs: 300, maxRetries: 0 })
