@@ -299,7 +299,8 @@ export function summarizeOutcome(outcome: ScenarioOutcome): string[] {
     } else {
       detail = n.statusLabel;
     }
-    const portDate = n.status === 'completed' && n.portDate ? `, ported ${n.portDate.slice(0, 10)}` : '';
+    // The label may say "Ported, live" since the post-port activation: the date goes in parentheses.
+    const portDate = n.status === 'completed' && n.portDate ? ` (port date ${n.portDate.slice(0, 10)})` : '';
     lines.push(`  ${n.phoneNumber.padEnd(14)} ${detail}${portDate}`);
   }
   return lines;

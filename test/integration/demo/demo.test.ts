@@ -52,10 +52,10 @@ describe('npm run demo (PORTFLOW_DEMO_EXIT=1, no TTY)', () => {
     );
     const lineOf = (n: string) => summary.split('\n').find((l) => l.trim().startsWith(n)) ?? `(no line for ${n})`;
     for (const n of [DEMO_NUMBERS.portable, DEMO_NUMBERS.pinRequired, DEMO_NUMBERS.mobile]) {
-      expect(lineOf(n)).toMatch(/Completed, ported \d{4}-\d\d-\d\d$/);
+      expect(lineOf(n)).toMatch(/Ported, live \(port date \d{4}-\d\d-\d\d\)$/);
     }
     expect(lineOf(DEMO_NUMBERS.rejectedOnce)).toMatch(
-      /Completed after resubmission: rejected 22154 .* in KW[0-9a-f]{32}, resubmitted in KW[0-9a-f]{32}, ported /
+      /Ported, live after resubmission: rejected 22154 .* in KW[0-9a-f]{32}, resubmitted in KW[0-9a-f]{32} \(port date /
     );
     expect(lineOf(DEMO_NUMBERS.notPortable)).toMatch(/dropped: not portable \(22132 /);
     // The UI links: the workflow and the search-attribute filtered lists.
