@@ -93,7 +93,9 @@ describe('sandbox webhook delivery', () => {
     await sandbox.webhooksIdle();
     clearInterval(timer);
     receiver.delayMs = 0;
-    expect(receiver.received).toHaveLength(41);
+    // 41 distinct events. On a loaded machine an answer can outlast the 300 ms delivery timeout and
+    // the sandbox delivers that event again (seen in CI): count events, not receipts.
+    expect(new Set(receiver.received.map((r) => r.body)).size).toBe(41);
     expect(peak).toBeGreaterThan(1);
     expect(peak).toBeLessThanOrEqual(8);
   });
