@@ -27,6 +27,7 @@ import { startPortIn, waitForPortIn } from '../src/starter';
 import { PortingClient } from '../src/twilio/client';
 import { httpOk, restartable } from '../test/cluster/restartable';
 import type { Restartable } from '../test/cluster/restartable';
+import { quietBundler } from './quiet-bundler';
 
 const DAY = 86_400_000;
 const CAP_MS = 10 * 60_000;
@@ -105,14 +106,7 @@ async function main(): Promise<void> {
     bundleWorkflowCode({
       workflowsPath: require.resolve('../src/workflows'),
       failureConverterPath: require.resolve('../src/codec/failure-converter'),
-      logger: {
-        log: () => undefined,
-        trace: () => undefined,
-        debug: () => undefined,
-        info: () => undefined,
-        warn: () => undefined,
-        error: (m: string) => console.error(m),
-      },
+      logger: quietBundler,
     }),
   ]);
   writeFileSync(codePath, bundle.code);

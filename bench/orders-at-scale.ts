@@ -33,6 +33,7 @@ import { prng } from '../test/helpers/prng';
 import { loadAverage, peakRssMb, processCpuMs } from './proc';
 import { baselineSignal } from './scale/baseline-workflow';
 import type { BaselineInput } from './scale/baseline-workflow';
+import { quietBundler } from './quiet-bundler';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -68,15 +69,6 @@ async function pool(count: number, concurrency: number, job: (i: number) => Prom
     })
   );
 }
-
-const quietBundler = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: (m: string) => console.error(m),
-};
 
 interface BenchWorker {
   child: ChildProcess;

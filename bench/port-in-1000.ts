@@ -20,6 +20,7 @@ import { PortingClient } from '../src/twilio/client';
 import { startWebhookReceiver } from '../src/webhooks';
 import { portInWorkflowId } from '../src/workflows/messages';
 import { loadAverage, peakRssMb } from './proc';
+import { quietBundler } from './quiet-bundler';
 
 const DAY = 86_400_000;
 
@@ -145,15 +146,6 @@ async function main(): Promise<void> {
     await server.stop();
   }
 }
-
-const quietBundler = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: (m: string) => console.error(m),
-};
 
 main().catch((err) => {
   console.error(err);

@@ -26,6 +26,7 @@ import { startDevServer } from '../src/temporal-server/dev-server';
 import { PortingClient } from '../src/twilio/client';
 import { createPortflowWorker } from '../src/worker';
 import { cancelPhoneNumbersUpdate, cancelPortInUpdate } from '../src/workflows/messages';
+import { quietBundler } from './quiet-bundler';
 
 const DAY = 86_400_000;
 /** The whole bench gives up after this long (the slowest kind waits out a 2-minute timeout before the change). */
@@ -370,15 +371,6 @@ function printTable(header: string[], rows: string[][]): void {
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of rows) console.log(line(r));
 }
-
-const quietBundler = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: (m: string) => console.error(m),
-};
 
 (process.argv.includes('--worker') ? runWorker() : main()).catch((err) => {
   console.error(err);
