@@ -3,7 +3,7 @@
  * SIGTERM starts a clean stop, and a press well after it stops waiting.
  *
  * One Ctrl-C in a terminal arrives more than once: the terminal signals the whole process group,
- * and `npm run` (and tsx) relay the same signal to their child again. Taking such a copy for a
+ * and `npm run` relays the same signal to its child again. Taking such a copy for a
  * second press would skip the clean stop, so copies within {@link SAME_INTERRUPT_MS} are ignored.
  */
 

@@ -33,7 +33,7 @@ function installExitHooks(): void {
     }
   });
   // Installed for the process's lifetime until the first interrupt has been handled: copies of the
-  // same Ctrl-C (relayed by npm and tsx) must not reach Node's default handler, which would kill us
+  // same Ctrl-C (relayed by npm) must not reach Node's default handler, which would kill us
   // before the children are stopped. A later press waits for the (bounded) stop like the first.
   const dispose = handleInterrupts(['SIGINT', 'SIGTERM'], {
     onFirst: (signal) => {

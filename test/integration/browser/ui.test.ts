@@ -77,7 +77,7 @@ async function openDesk(page: Page, runUrl: string, expected: string): Promise<s
   let codecUrl = '';
 
   beforeAll(async () => {
-    // As a person runs it: `npm run demo`, so the last test's Ctrl-C goes through npm and tsx too.
+    // As a person runs it: `npm run demo`, so the last test's Ctrl-C goes through npm too (the script is `node --import tsx`: see ctrl-c-while-busy.test.ts).
     demo = await startDemoProcess({}, { asInTerminal: true });
     await demo.waitForLine(/^Everything stays up for the UI/, 150_000);
     workflowId = /this order: +\S+\/workflows\/(portin-demo-[\w-]+)/.exec(demo.stdout())?.[1] ?? '';
@@ -220,7 +220,7 @@ async function openDesk(page: Page, runUrl: string, expected: string): Promise<s
     // the demo's own report (which step, how long) rather than as our SIGKILL.
     const code = await demo!.stop('SIGINT', STOP_BUDGET_MS + 25_000);
     // npm answers a Ctrl-C with 130 whatever its script did, so the demo's own verdict is what it
-    // printed: one clean, ordered stop — the copies of the SIGINT relayed by npm and tsx are not taken
+    // printed: one clean, ordered stop — the copies of the SIGINT relayed by npm are not taken
     // for a second Ctrl-C (which would skip the clean stop).
     const cleanStop =
       /SIGINT: stopping…\nStopped the Temporal dev server \(pid \d+\) and every service/.test(demo!.stdout()) &&

@@ -123,7 +123,7 @@ export function isAlive(key: ProcessKey): boolean {
  * Starts the demo with every port free and its own data directory.
  *
  * `asInTerminal`: started as a person types it, `npm run demo`, in a process group of its own, and
- * `stop()` signals the whole group as Ctrl-C in a terminal does; npm and tsx then relay the same
+ * `stop()` signals the whole group as Ctrl-C in a terminal does; npm then relays the same
  * SIGINT to the demo a second time. Otherwise the demo script runs directly and only it is signalled.
  */
 export async function startDemoProcess(
