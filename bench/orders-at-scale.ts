@@ -1,55 +1,54 @@
 /**
  * Benchmark: N concurrent orders of M numbers each through the whole flow — portability, bill
  * upload, one request per order, signed webhooks through the receiver, completion — against the
- * sandbox (short carrier timeline), one worker in a process of its own, a dev server of its own.
+ * sandbox (short carrier timeline), one production worker (`node lib/worker.js`, see ./bench-worker.ts)
+ * in a process of its own, a dev server of its own.
  * Then a baseline on the same server: N trivial workflows doing the same activities, timers and
  * signals per order. Prints wall time against the timeline's ideal, throughput against the
  * baseline, the worker's peak RSS, CPU per order, history events per order, Twilio calls per ported
  * number against the minimum, the webhooks, and the poll schedule of 10,000 simulated orders at the
  * production interval against the configured request rate. Loopback only; bounded by N × M.
  *
- *   npx tsx bench/orders-at-scale.ts [--orders 1000] [--numbers 5] [--no-baseline]
+ *   node --import tsx bench/orders-at-scale.ts [--orders 1000] [--numbers 5] [--no-baseline] [--memory]
  *
- * The worker takes the PORTFLOW_WORKER_* and PORTFLOW_TWILIO_MAX_RPS settings from this process's
- * environment (their defaults otherwise), so the bench measures what a deployment would run.
+ * --memory samples the worker's threads' heaps (./scale/memory-probe.ts) and prints where the peak went.
+ *
+ * The worker takes the PORTFLOW_WORKER_* and PORTFLOW_TWILIO_MAX_RPS settings (and NODE_OPTIONS)
+ * from this process's environment (their defaults otherwise), so the bench measures what a
+ * deployment would run; BENCH_WORKER_NODE_FLAGS adds Node flags to its command line.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { DEFAULT_TWILIO_MAX_RPS, loadConfig } from '../src/config';
-import { startSandbox } from '../src/sandbox';
 import { startPortIn } from '../src/starter';
-import { startDevServer } from '../src/temporal-server/dev-server';
-import { PortingClient } from '../src/twilio/client';
-import { silentLogger, startWebhookReceiver } from '../src/webhooks';
 import { portInWorkflowId } from '../src/workflows/messages';
 import { simulatePollRate } from '../src/workflows/poll-schedule';
 import { prng } from '../test/helpers/prng';
-import { loadAverage, peakRssMb, processCpuMs } from './proc';
+import {
+  benchWorkerNodeFlags,
+  formatMemoryReport,
+  memoryReport,
+  startBaselineWorker,
+  startProductionWorker,
+} from './bench-worker';
+import type { BenchWorker } from './bench-worker';
+import { loadAverage, processCpuMs } from './proc';
 import { baselineSignal } from './scale/baseline-workflow';
 import type { BaselineInput } from './scale/baseline-workflow';
 import { quietBundler } from './quiet-bundler';
+import { BENCH_TIMELINE, benchNumber, benchOrder, startBenchStack } from './stack';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
-/** The sandbox's carrier delays (real time): review, auto-sign, carrier response, port date. */
-const TIMELINE = { reviewMs: 200, autoSignMs: 500, carrierResponseMs: 500, portDateMs: 1000 };
-const IDEAL_MS = TIMELINE.reviewMs + TIMELINE.autoSignMs + TIMELINE.carrierResponseMs + TIMELINE.portDateMs;
+const IDEAL_MS = BENCH_TIMELINE.reviewMs + BENCH_TIMELINE.autoSignMs + BENCH_TIMELINE.carrierResponseMs + BENCH_TIMELINE.portDateMs;
 /** Bound on the whole run: orders still open after this are reported, not waited for. */
 const RUN_DEADLINE_MS = 45 * 60_000;
 /** Histories fetched to count events, activities, timers and signals per order. */
 const SAMPLE = 20;
-
-function benchNumber(i: number): string {
-  // Exchange 555, subscribers 2000–9999: plain portable numbers in the sandbox's table.
-  const npas = ['212', '303', '312', '415', '503', '617', '702', '808', '917', '206', '213', '305', '404', '512'];
-  return `+1${npas[Math.floor(i / 8000) % npas.length]}555${2000 + (i % 8000)}`;
-}
 
 function intFlag(value: string | undefined, name: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
@@ -68,45 +67,6 @@ async function pool(count: number, concurrency: number, job: (i: number) => Prom
       while (next < count) await job(next++);
     })
   );
-}
-
-interface BenchWorker {
-  child: ChildProcess;
-  /** Rejects when the worker process dies before `stop()`. */
-  died: Promise<never>;
-  stop(): Promise<void>;
-}
-
-async function startWorker(env: Record<string, string>): Promise<BenchWorker> {
-  // Extra Node flags for the worker, e.g. BENCH_WORKER_NODE_FLAGS='--max-semi-space-size=4' (see docs/scale.md).
-  const flags = process.env.BENCH_WORKER_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', path.join(__dirname, 'scale/worker.ts')], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let stopping = false;
-  const died = new Promise<never>((_, reject) => {
-    child.once('exit', (code, signal) => {
-      if (!stopping) reject(new Error(`the bench worker exited (${signal ?? code}) before the run ended`));
-    });
-  });
-  died.catch(() => undefined);
-  await Promise.race([
-    new Promise<void>((resolve) =>
-      child.stdout!.on('data', (c: Buffer) => c.toString().includes('ready') && resolve())
-    ),
-    died,
-  ]);
-  return {
-    child,
-    died,
-    stop: async () => {
-      stopping = true;
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
 }
 
 /**
@@ -172,6 +132,8 @@ function minimumCalls(m: number): Record<string, number> {
     'POST /v1/Porting/PortIn': 1,
     // Under the API-is-truth rules an ending only webhooks reported is confirmed by one poll.
     'GET /v1/Porting/PortIn/{sid}': 1,
+    // Post-port activation (patch portflow-post-port-activation) looks each ported number up in the account.
+    'GET /2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json': m,
   };
 }
 
@@ -181,6 +143,7 @@ async function main(): Promise<void> {
       orders: { type: 'string' },
       numbers: { type: 'string' },
       'no-baseline': { type: 'boolean', default: false },
+      memory: { type: 'boolean', default: false },
     },
   });
   const orders = intFlag(values.orders, 'orders', 1000, 5000);
@@ -190,78 +153,34 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const loadBefore = loadAverage();
 
-  const server = await startDevServer({ port: 0, uiPort: false, dbFile: ':memory:' });
-  const sandbox = await startSandbox({ clockScale: 1, webhookConcurrency: 32, timeline: TIMELINE });
-  const taskQueue = `scale-${Date.now()}`;
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
-  const receiver = await startWebhookReceiver({
-    temporalClient: client,
-    authToken: sandbox.authToken,
-    sandbox: true,
-    inbox: { taskQueue },
-    logger: silentLogger,
-  });
-  const porting = PortingClient.forSandbox(sandbox);
-  await porting.configureWebhooks({ portInTargetUrl: receiver.webhookUrl, notificationsOf: [] });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'portflow-scale-'));
-  const bundle = async (workflowsPath: string, file: string) => {
-    const target = path.join(dir, file);
-    writeFileSync(target, (await bundleWorkflowCode({ workflowsPath, logger: quietBundler })).code);
-    return target;
-  };
-  const workerEnv = {
-    TEMPORAL_ADDRESS: server.address,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    TWILIO_API_BASE_URL: sandbox.url,
-    TWILIO_DOCUMENTS_BASE_URL: sandbox.url,
-    TWILIO_ACCOUNT_SID: sandbox.accountSid,
-    TWILIO_AUTH_TOKEN: sandbox.authToken,
-    PORTFLOW_RECONCILE_INTERVAL: '1 hour',
-  };
-  const serverPid = server.process.child.pid;
+  const stack = await startBenchStack({ name: 'scale', sandbox: { webhookConcurrency: 32 } });
+  const { client, sandbox, taskQueue } = stack;
+  const receiver = stack.receiver!;
+  const workerEnv = { ...stack.env, PORTFLOW_RECONCILE_INTERVAL: '1 hour' };
+  const serverPid = stack.server.process.child.pid;
   let worker: BenchWorker | null = null;
   try {
-    worker = await startWorker({
-      ...workerEnv,
-      BENCH_MODE: 'portflow',
-      BENCH_WORKFLOW_BUNDLE: await bundle(require.resolve('../src/workflows'), 'portflow.js'),
-    });
-    const billPath = path.join(dir, 'bill.pdf');
-    writeFileSync(billPath, '%PDF-1.4\n%%EOF\n');
-    const target = new Date(sandbox.clock.now().getTime() + 10 * DAY).toISOString().slice(0, 10);
+    const memoryFile = values.memory ? path.join(stack.dir, 'memory.jsonl') : undefined;
+    worker = await startProductionWorker(workerEnv, { memoryProbeFile: memoryFile });
     const runId = Date.now();
     const orderIds = Array.from({ length: orders }, (_, i) => `scale-${runId}-${i}`);
     const apiBefore = sandbox.apiCalls();
-    const cpu0 = { worker: processCpuMs(worker.child.pid), server: processCpuMs(serverPid) };
+    const cpu0 = { worker: worker.cpuMs(), server: processCpuMs(serverPid) };
     const started = Date.now();
     await pool(orders, 32, async (i) => {
-      await startPortIn(
-        client,
-        {
-          orderId: orderIds[i],
-          customerRef: `bench-${i % 97}`,
-          losingCarrierInformation: {
-            customerType: 'Business',
-            customerName: 'Bench Co',
-            accountNumber: 'ACCT-1',
-            accountTelephoneNumber: benchNumber(i * perOrder),
-            authorizedRepresentative: 'Bench Person',
-            authorizedRepresentativeEmail: 'bench@example.com',
-            address: { street: '1 Main St', city: 'Denver', state: 'CO', zip: '80202', country: 'US' },
-          },
-          phoneNumbers: Array.from({ length: perOrder }, (_, j) => ({ phoneNumber: benchNumber(i * perOrder + j) })),
-          targetPortInDate: target,
-          utilityBill: { path: billPath },
-        },
-        { taskQueue, now: sandbox.clock.now() }
-      );
+      const numbers = Array.from({ length: perOrder }, (_, j) => benchNumber(i * perOrder + j));
+      await startPortIn(client, benchOrder(stack, orderIds[i]!, numbers, { customerRef: `bench-${i % 97}` }), {
+        taskQueue,
+        now: sandbox.clock.now(),
+      });
     });
     const startedAllMs = Date.now() - started;
     const open = await waitForQueue(client, taskQueue, 'portInWorkflow', worker, started + RUN_DEADLINE_MS);
     const wallMs = Date.now() - started;
-    const cpu1 = { worker: processCpuMs(worker.child.pid), server: processCpuMs(serverPid) };
-    const rssMb = peakRssMb(worker.child.pid!);
+    const cpu1 = { worker: worker.cpuMs(), server: processCpuMs(serverPid) };
+    const rssMb = worker.peakRssMb();
+    const warnings = worker.warnings();
+    const memory = memoryFile ? formatMemoryReport(memoryReport(memoryFile)) : null;
     const loadAfterRun = loadAverage();
     await worker.stop();
     worker = null;
@@ -291,13 +210,16 @@ async function main(): Promise<void> {
         timerMs: Math.round(IDEAL_MS / Math.max(1, Math.round(counts.timers))),
         signals: Math.round(counts.signals),
       };
-      worker = await startWorker({
-        ...workerEnv,
-        TEMPORAL_TASK_QUEUE: baseQueue,
-        BENCH_MODE: 'baseline',
-        BENCH_WORKFLOW_BUNDLE: await bundle(require.resolve('./scale/baseline-workflow'), 'baseline.js'),
+      const bundlePath = path.join(stack.dir, 'baseline-bundle.js');
+      const bundle = await bundleWorkflowCode({
+        workflowsPath: require.resolve('./scale/baseline-workflow'),
+        // As the production build bundles its workflows (src/workflow-bundle.ts).
+        failureConverterPath: require.resolve('../src/codec/failure-converter'),
+        logger: quietBundler,
       });
-      const b0 = { worker: processCpuMs(worker.child.pid), server: processCpuMs(serverPid) };
+      writeFileSync(bundlePath, bundle.code);
+      worker = await startBaselineWorker({ ...workerEnv, TEMPORAL_TASK_QUEUE: baseQueue }, bundlePath);
+      const b0 = { worker: worker.cpuMs(), server: processCpuMs(serverPid) };
       const t0 = Date.now();
       await pool(orders, 32, async (i) => {
         const handle = await client.workflow.start('baselineWorkflow', {
@@ -308,13 +230,12 @@ async function main(): Promise<void> {
         for (let s = 0; s < input.signals; s++) await handle.signal(baselineSignal, s);
       });
       await waitForQueue(client, baseQueue, 'baselineWorkflow', worker, t0 + RUN_DEADLINE_MS);
-      const b1 = { worker: processCpuMs(worker.child.pid), server: processCpuMs(serverPid) };
-      const d = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
+      const b1 = { worker: worker.cpuMs(), server: processCpuMs(serverPid) };
       baseline = {
         wallMs: Date.now() - t0,
         cpuWorker: d(b0.worker, b1.worker),
         cpuServer: d(b0.server, b1.server),
-        rssMb: peakRssMb(worker.child.pid!),
+        rssMb: worker.peakRssMb(),
       };
       await worker.stop();
       worker = null;
@@ -338,7 +259,7 @@ async function main(): Promise<void> {
     const throughput = orders / (wallMs / 1000);
     const lines = [
       `orders at scale: ${orders} orders × ${perOrder} numbers on one worker (${os.cpus().length} cores, load ${loadBefore} before, ${loadAfterRun} after the run)`,
-      `  worker settings:       Node flags '${process.env.BENCH_WORKER_NODE_FLAGS ?? ''}', maxCachedWorkflows ${config.worker.maxCachedWorkflows}, activities ${config.worker.maxConcurrentActivityTaskExecutions}, workflow tasks ${config.worker.maxConcurrentWorkflowTaskExecutions}, Twilio concurrency ${config.twilio.maxConcurrency}, rate ${rate ?? 'off'} req/s`,
+      `  worker settings:       node lib/worker.js, Node flags '${benchWorkerNodeFlags().join(' ')}', maxCachedWorkflows ${config.worker.maxCachedWorkflows}, activities ${config.worker.maxConcurrentActivityTaskExecutions}, workflow tasks ${config.worker.maxConcurrentWorkflowTaskExecutions}, Twilio concurrency ${config.twilio.maxConcurrency}, rate ${rate ?? 'off'} req/s`,
       `  outcome:               ${completed.count}/${orders} orders completed, ${ported}/${orders * perOrder} numbers ported${open > 0 ? `, ${open} STILL OPEN at the deadline` : ''}`,
       `  wall time:             ${(wallMs / 1000).toFixed(1)} s (starts took ${(startedAllMs / 1000).toFixed(1)} s); the sandbox timeline's ideal ${(IDEAL_MS / 1000).toFixed(1)} s → ${(wallMs / IDEAL_MS).toFixed(1)}× the ideal`,
       `  throughput:            ${throughput.toFixed(1)} orders/s` +
@@ -346,6 +267,8 @@ async function main(): Promise<void> {
           ? `; baseline ${(orders / (baseline.wallMs / 1000)).toFixed(1)} orders/s (${(baseline.wallMs / 1000).toFixed(1)} s) → ratio ${(throughput / (orders / (baseline.wallMs / 1000))).toFixed(2)} (goal ≥ 0.8)`
           : ' (baseline skipped)'),
       `  worker peak RSS:       ${rssMb} MB (goal ≤ 300)` + (baseline ? `; baseline worker ${baseline.rssMb} MB` : ''),
+      ...(memory ? [`  worker memory:         ${memory}`] : []),
+      `  worker log:            ${warnings.warn} warnings, ${warnings.error} errors`,
       `  CPU per order:         worker ${perMs(d(cpu0.worker, cpu1.worker), orders)}, Temporal server ${perMs(d(cpu0.server, cpu1.server), orders)}` +
         (baseline
           ? `; baseline worker ${perMs(baseline.cpuWorker, orders)}, server ${perMs(baseline.cpuServer, orders)}`
@@ -363,12 +286,7 @@ async function main(): Promise<void> {
     console.log(lines.join('\n'));
   } finally {
     await worker?.stop();
-    porting.close();
-    await receiver.stop();
-    await connection.close();
-    await sandbox.stop();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await stack.stop();
   }
 }
 

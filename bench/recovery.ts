@@ -12,23 +12,24 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection, WorkflowUpdateStage } from '@temporalio/client';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateStage } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
-import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode } from '@temporalio/worker';
-import { startSandbox } from '../src/sandbox';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { loadDataConverter } from '../src/codec/data-converter';
+import { loadConfig } from '../src/config';
+import { portingClientFromConfig } from '../src/porting-client';
 import type { SandboxHandle } from '../src/sandbox';
 import { portInHandle, startPortIn } from '../src/starter';
-import { startDevServer } from '../src/temporal-server/dev-server';
-import { PortingClient } from '../src/twilio/client';
-import { createPortflowWorker } from '../src/worker';
+import { connectWorkerConnection } from '../src/temporal-connection';
+import { createPortflowWorker, installRuntime } from '../src/worker';
 import { cancelPhoneNumbersUpdate, cancelPortInUpdate } from '../src/workflows/messages';
 import { quietBundler } from './quiet-bundler';
+import { benchOrder, startBenchStack } from './stack';
+import type { BenchStack } from './stack';
 
-const DAY = 86_400_000;
 /** The whole bench gives up after this long (the slowest kind waits out a 2-minute timeout before the change). */
 const DEADLINE_MS = 8 * 60_000;
 const clientTimeoutMs = Number(process.env.TWILIO_TIMEOUT_MS ?? 30_000);
@@ -51,21 +52,17 @@ interface Staged {
 // ----- the worker child ------------------------------------------------------------------------
 
 async function runWorker(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const env = (name: string) => process.env[name] ?? fail(`bench worker: ${name} is not set`);
-  const connection = await NativeConnection.connect({ address: env('TEMPORAL_ADDRESS') });
-  const porting = new PortingClient({
-    apiBaseUrl: env('SANDBOX_URL'),
-    documentsBaseUrl: env('SANDBOX_URL'),
-    accountSid: env('SANDBOX_ACCOUNT_SID'),
-    authToken: env('SANDBOX_AUTH_TOKEN'),
-    timeoutMs: clientTimeoutMs,
-  });
+  // Configured from the environment as the production worker is (the stack's keys, the sandbox,
+  // TWILIO_TIMEOUT_MS), but in this file: a standby worker must not poll until told to.
+  const config = loadConfig();
+  installRuntime({ ...config, logLevel: 'WARN' }, { metrics: false });
+  const connection = await connectWorkerConnection(config.temporal);
   const worker = await createPortflowWorker({
     connection,
-    taskQueue: env('TASK_QUEUE'),
-    porting,
-    workflowBundle: { codePath: env('BUNDLE_PATH') },
+    taskQueue: config.temporal.taskQueue,
+    porting: portingClientFromConfig(config.twilio),
+    dataConverter: await loadDataConverter(config),
+    workflowBundle: { codePath: process.env.BUNDLE_PATH ?? fail('bench worker: BUNDLE_PATH is not set') },
   });
   console.log('bench worker: ready');
   // A standby worker loads everything first and polls only once told to (a line on stdin), so
@@ -83,41 +80,28 @@ function fail(message: string): never {
 async function main(): Promise<void> {
   const deadline = Date.now() + DEADLINE_MS;
   const children = new Set<ChildProcess>();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'portflow-recovery-'));
-  const server = await startDevServer({ port: 0, uiPort: false, dbFile: ':memory:' });
   // Real time, LOAs never signed: every order stays open and cancelable while the bench runs.
-  const sandbox = await startSandbox({
-    clockScale: 1,
-    autoSign: false,
-    timeline: { reviewMs: 200, autoSignMs: 500, carrierResponseMs: 500, portDateMs: 1000 },
-  });
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
+  const stack = await startBenchStack({ name: 'recovery', receiver: false, sandbox: { autoSign: false } });
+  const { client, sandbox, taskQueue } = stack;
   try {
-    const bundlePath = path.join(dir, 'bundle.js');
+    const bundlePath = path.join(stack.dir, 'bundle.js');
     const bundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../src/workflows'),
+      failureConverterPath: require.resolve('../src/codec/failure-converter'),
       logger: quietBundler,
     });
     writeFileSync(bundlePath, bundle.code);
-    const billPath = path.join(dir, 'bill.pdf');
-    writeFileSync(billPath, '%PDF-1.4\n%%EOF\n');
-    const taskQueue = `recovery-${Date.now()}`;
     const startWorker = (standby = false) =>
       spawnWorker(children, {
+        ...stack.env,
         BENCH_STANDBY: standby ? '1' : '0',
-        TEMPORAL_ADDRESS: server.address,
-        TASK_QUEUE: taskQueue,
-        SANDBOX_URL: sandbox.url,
-        SANDBOX_ACCOUNT_SID: sandbox.accountSid,
-        SANDBOX_AUTH_TOKEN: sandbox.authToken,
         BUNDLE_PATH: bundlePath,
         TWILIO_TIMEOUT_MS: String(clientTimeoutMs),
       });
 
     const first = await startWorker();
     const standby = await startWorker(true);
-    const orders = new OrderFactory(client, sandbox, taskQueue, billPath);
+    const orders = new OrderFactory(client, stack, taskQueue);
     // Each hold lasts (nearly) one client timeout, so the killed attempt never ends by itself
     // before the kill; all six are staged within a few seconds.
     const holdMs = Math.max(1000, clientTimeoutMs - 2000);
@@ -161,10 +145,7 @@ async function main(): Promise<void> {
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await Promise.all([...children].map((c) => (c.exitCode === null && c.signalCode === null ? once(c) : null)));
-    await connection.close();
-    await sandbox.stop();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await stack.stop();
   }
 }
 
@@ -248,9 +229,8 @@ class OrderFactory {
   private next = 0;
   constructor(
     private readonly client: Client,
-    private readonly sandbox: SandboxHandle,
-    private readonly taskQueue: string,
-    private readonly billPath: string
+    private readonly stack: BenchStack,
+    private readonly taskQueue: string
   ) {}
 
   peekNumber(): string {
@@ -263,27 +243,12 @@ class OrderFactory {
   ): Promise<{ orderId: string; phoneNumbers: string[] }> {
     const phoneNumbers = Array.from({ length: count }, () => benchNumber(this.next++));
     const orderId = `recovery-${Date.now()}-${this.next}`;
-    const target = new Date(this.sandbox.clock.now().getTime() + 10 * DAY).toISOString().slice(0, 10);
     await startPortIn(
       this.client,
-      {
-        orderId,
-        customerRef: 'bench',
-        losingCarrierInformation: {
-          customerType: 'Business',
-          customerName: 'Bench Co',
-          accountNumber: 'ACCT-1',
-          accountTelephoneNumber: phoneNumbers[0],
-          authorizedRepresentative: 'Bench Person',
-          authorizedRepresentativeEmail: 'bench@example.com',
-          address: { street: '1 Main St', city: 'Denver', state: 'CO', zip: '80202', country: 'US' },
-        },
-        phoneNumbers: phoneNumbers.map((phoneNumber) => ({ phoneNumber })),
-        targetPortInDate: target,
-        utilityBill: { path: this.billPath },
+      benchOrder(this.stack, orderId, phoneNumbers, {
         options: { reconcileInterval: options.reconcileInterval ?? '1 hour' },
-      },
-      { taskQueue: this.taskQueue, now: this.sandbox.clock.now() }
+      }),
+      { taskQueue: this.taskQueue, now: this.stack.sandbox.clock.now() }
     );
     return { orderId, phoneNumbers };
   }
