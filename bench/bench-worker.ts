@@ -62,7 +62,10 @@ function newestMtimeMs(dir: string): number {
 /** Builds lib/ (`npm run build`) when its workflow bundle, the build's last output, is missing or older than src/. */
 export function ensureBuilt(): void {
   const builtAt = statSync(path.join(LIB, WORKFLOW_BUNDLE_FILE), { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  const inputs = [newestMtimeMs(SRC), ...['tsconfig.json', 'tsconfig.build.json'].map((f) => statSync(path.join(projectRoot, f)).mtimeMs)];
+  const inputs = [
+    newestMtimeMs(SRC),
+    ...['tsconfig.json', 'tsconfig.build.json'].map((f) => statSync(path.join(projectRoot, f)).mtimeMs),
+  ];
   if (Math.max(...inputs) <= builtAt) return;
   console.error('bench: lib/ is missing or older than src/; building it (npm run build) to run the production worker');
   // The build's output goes to our stderr: stdout is the bench's figures.
@@ -95,7 +98,8 @@ async function compileToLib(entry: string): Promise<string> {
             if (args.kind === 'entry-point') return undefined;
             if (!args.path.startsWith('.')) return { path: args.path, external: true };
             const resolved = path.resolve(args.resolveDir, args.path);
-            if (resolved.startsWith(SRC + path.sep)) return { path: `./${path.relative(SRC, resolved)}`, external: true };
+            if (resolved.startsWith(SRC + path.sep))
+              return { path: `./${path.relative(SRC, resolved)}`, external: true };
             return undefined;
           });
         },
@@ -105,7 +109,12 @@ async function compileToLib(entry: string): Promise<string> {
   return outfile;
 }
 
-async function startWorkerProcess(
+/**
+ * Starts `node <flags> script` with `env` and waits for its `portflow worker:` line on stdout (the
+ * production worker's, printed once it is created). {@link startProductionWorker} and
+ * {@link startBaselineWorker} are the two the benches run.
+ */
+export async function startWorkerProcess(
   name: string,
   script: string,
   env: Record<string, string>,
@@ -173,7 +182,10 @@ async function startWorkerProcess(
  * `node lib/worker.js` with `env` (see src/config.ts; a stack's `env` plus the task queue and any
  * PORTFLOW_* setting of this process's environment, which it inherits).
  */
-export async function startProductionWorker(env: Record<string, string>, options: BenchWorkerOptions = {}): Promise<BenchWorker> {
+export async function startProductionWorker(
+  env: Record<string, string>,
+  options: BenchWorkerOptions = {}
+): Promise<BenchWorker> {
   ensureBuilt();
   return startWorkerProcess('portflow worker', path.join(LIB, 'worker.js'), env, options);
 }
@@ -192,10 +204,15 @@ export async function startBaselineWorker(
   const outfile = await compileToLib(path.join(__dirname, 'scale/baseline-worker.ts'));
   const remove = () => rmSync(outfile, { force: true });
   try {
-    return await startWorkerProcess('baseline worker', outfile, { ...env, BENCH_BASELINE_BUNDLE: bundlePath }, {
-      ...options,
-      onExit: remove,
-    });
+    return await startWorkerProcess(
+      'baseline worker',
+      outfile,
+      { ...env, BENCH_BASELINE_BUNDLE: bundlePath },
+      {
+        ...options,
+        onExit: remove,
+      }
+    );
   } catch (err) {
     remove();
     throw err;
@@ -208,7 +225,13 @@ export interface MemoryReport {
   /** At the main thread's sample of the highest RSS: the RSS and each part of it, in MB. */
   atPeak: { rss: number; mainHeap: number; workflowThreadHeaps: number; outsideV8Heaps: number };
   /** The highest of each over the run, in MB. */
-  max: { mainHeapUsed: number; mainHeapTotal: number; workflowHeapUsed: number; workflowHeapTotal: number; external: number };
+  max: {
+    mainHeapUsed: number;
+    mainHeapTotal: number;
+    workflowHeapUsed: number;
+    workflowHeapTotal: number;
+    external: number;
+  };
 }
 
 export function memoryReport(file: string): MemoryReport | null {

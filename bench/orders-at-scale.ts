@@ -44,7 +44,8 @@ import { BENCH_TIMELINE, benchNumber, benchOrder, startBenchStack } from './stac
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
-const IDEAL_MS = BENCH_TIMELINE.reviewMs + BENCH_TIMELINE.autoSignMs + BENCH_TIMELINE.carrierResponseMs + BENCH_TIMELINE.portDateMs;
+const IDEAL_MS =
+  BENCH_TIMELINE.reviewMs + BENCH_TIMELINE.autoSignMs + BENCH_TIMELINE.carrierResponseMs + BENCH_TIMELINE.portDateMs;
 /** Bound on the whole run: orders still open after this are reported, not waited for. */
 const RUN_DEADLINE_MS = 45 * 60_000;
 /** Histories fetched to count events, activities, timers and signals per order. */

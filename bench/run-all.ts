@@ -5,7 +5,14 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const benches = ['idle-worker.ts', 'portability.ts', 'webhooks.ts', 'port-in-1000.ts', 'orders-at-scale.ts', 'recovery.ts'];
+const benches = [
+  'idle-worker.ts',
+  'portability.ts',
+  'webhooks.ts',
+  'port-in-1000.ts',
+  'orders-at-scale.ts',
+  'recovery.ts',
+];
 let failed = 0;
 for (const bench of benches) {
   console.log(`\n=== bench/${bench} ===`);
