@@ -59,9 +59,12 @@ function newestMtimeMs(dir: string): number {
   return newest;
 }
 
+/** The build's prebuilt workflow bundle, the one `node lib/worker.js` loads (call {@link ensureBuilt} first). */
+export const PRODUCTION_WORKFLOW_BUNDLE = path.join(LIB, WORKFLOW_BUNDLE_FILE);
+
 /** Builds lib/ (`npm run build`) when its workflow bundle, the build's last output, is missing or older than src/. */
 export function ensureBuilt(): void {
-  const builtAt = statSync(path.join(LIB, WORKFLOW_BUNDLE_FILE), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  const builtAt = statSync(PRODUCTION_WORKFLOW_BUNDLE, { throwIfNoEntry: false })?.mtimeMs ?? 0;
   const inputs = [
     newestMtimeMs(SRC),
     ...['tsconfig.json', 'tsconfig.build.json'].map((f) => statSync(path.join(projectRoot, f)).mtimeMs),

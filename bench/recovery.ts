@@ -12,12 +12,9 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { WorkflowUpdateStage } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { loadDataConverter } from '../src/codec/data-converter';
 import { loadConfig } from '../src/config';
 import { portingClientFromConfig } from '../src/porting-client';
@@ -26,7 +23,7 @@ import { portInHandle, startPortIn } from '../src/starter';
 import { connectWorkerConnection } from '../src/temporal-connection';
 import { createPortflowWorker, installRuntime } from '../src/worker';
 import { cancelPhoneNumbersUpdate, cancelPortInUpdate } from '../src/workflows/messages';
-import { quietBundler } from './quiet-bundler';
+import { ensureBuilt, PRODUCTION_WORKFLOW_BUNDLE } from './bench-worker';
 import { benchOrder, startBenchStack } from './stack';
 import type { BenchStack } from './stack';
 
@@ -84,13 +81,9 @@ async function main(): Promise<void> {
   const stack = await startBenchStack({ name: 'recovery', receiver: false, sandbox: { autoSign: false } });
   const { client, sandbox, taskQueue } = stack;
   try {
-    const bundlePath = path.join(stack.dir, 'bundle.js');
-    const bundle = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../src/workflows'),
-      failureConverterPath: require.resolve('../src/codec/failure-converter'),
-      logger: quietBundler,
-    });
-    writeFileSync(bundlePath, bundle.code);
+    // The production build's workflow bundle: no webpack at every worker start.
+    ensureBuilt();
+    const bundlePath = PRODUCTION_WORKFLOW_BUNDLE;
     const startWorker = (standby = false) =>
       spawnWorker(children, {
         ...stack.env,
