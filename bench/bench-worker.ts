@@ -166,12 +166,24 @@ export async function startWorkerProcess(
   died.catch(() => undefined);
   await waitUntilReady(proc, async () => ready, { timeoutMs: 120_000, intervalMs: 100, what: 'its ready line' });
   const pid = proc.child.pid!;
+  // Read every second as well, so that the peak of a worker that died is still known.
+  let lastPeakMb = 0;
+  const readPeak = () => {
+    try {
+      lastPeakMb = Math.max(lastPeakMb, peakRssMb(pid));
+    } catch {
+      // Gone: keep the last reading.
+    }
+    return lastPeakMb;
+  };
+  const peakTimer = setInterval(readPeak, 1000).unref();
+  proc.child.once('exit', () => clearInterval(peakTimer));
   return {
     name,
     pid,
     died,
     warnings: () => ({ ...counts }),
-    peakRssMb: () => peakRssMb(pid),
+    peakRssMb: readPeak,
     cpuMs: () => processCpuMs(pid),
     stop: async () => {
       stopping = true;

@@ -48,7 +48,17 @@ async function main(): Promise<void> {
     });
     const result = await Promise.race([
       waitForPortIn(client, orderId),
-      worker.died,
+      // Said at once: the cleanup that follows closes the connection under waitForPortIn's pending
+      // call, whose retry then throws, and the process may end before main()'s catch prints.
+      worker.died.catch((err: unknown) => {
+        console.error(err);
+        console.error(
+          `the worker died ${((Date.now() - started) / 1000).toFixed(1)} s into the order, peak RSS ${worker?.peakRssMb()} MB` +
+            (memoryFile ? `; ${formatMemoryReport(memoryReport(memoryFile))}` : '') +
+            `; load average ${loadAverage()}`
+        );
+        throw err;
+      }),
       new Promise<never>((_, reject) => {
         deadline = setTimeout(
           () => reject(new Error(`the order did not end within ${RUN_DEADLINE_MS / 60_000} minutes`)),
