@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { DEFAULT_TWILIO_MAX_RPS, loadConfig } from '../src/config';
 import { startSandbox } from '../src/sandbox';
@@ -34,7 +35,11 @@ import { loadAverage, peakRssMb, processCpuMs } from './proc';
 import { baselineSignal } from './scale/baseline-workflow';
 import type { BaselineInput } from './scale/baseline-workflow';
 import { quietBundler } from './quiet-bundler';
+import { describeRequestDelta, serverRequestCounts } from './server-metrics';
+import type { RequestCounts } from './server-metrics';
+import { findFreePort } from '../src/temporal-server/ports';
 
+const EventType = temporal.api.enums.v1.EventType;
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 /** The sandbox's carrier delays (real time): review, auto-sign, carrier response, port date. */
@@ -139,15 +144,20 @@ interface PerOrder {
   activities: number;
   timers: number;
   signals: number;
+  /** History events by type, the most frequent first. */
+  byType: Array<[string, number]>;
 }
 
 async function historyCounts(client: Client, workflowIds: string[]): Promise<PerOrder> {
-  const sum: PerOrder = { events: 0, activities: 0, timers: 0, signals: 0 };
+  const sum = { events: 0, activities: 0, timers: 0, signals: 0 };
+  const byType = new Map<string, number>();
   for (const workflowId of workflowIds) {
     for await (const run of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
       const events = (await client.workflow.getHandle(workflowId, run.runId).fetchHistory()).events ?? [];
       sum.events += events.length;
       for (const e of events) {
+        const type = String(EventType[e.eventType ?? 0] ?? e.eventType).replace('EVENT_TYPE_', '');
+        byType.set(type, (byType.get(type) ?? 0) + 1);
         if (e.activityTaskScheduledEventAttributes) sum.activities++;
         if (e.markerRecordedEventAttributes?.markerName === 'core_local_activity') sum.activities++;
         if (e.timerStartedEventAttributes) sum.timers++;
@@ -161,6 +171,7 @@ async function historyCounts(client: Client, workflowIds: string[]): Promise<Per
     activities: sum.activities / n,
     timers: sum.timers / n,
     signals: sum.signals / n,
+    byType: [...byType].sort((a, b) => b[1] - a[1]).map(([type, count]) => [type, count / n]),
   };
 }
 
@@ -190,7 +201,9 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const loadBefore = loadAverage();
 
-  const server = await startDevServer({ port: 0, uiPort: false, dbFile: ':memory:' });
+  const metricsPort = await findFreePort();
+  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  const server = await startDevServer({ port: 0, uiPort: false, dbFile: ':memory:', metricsPort });
   const sandbox = await startSandbox({ clockScale: 1, webhookConcurrency: 32, timeline: TIMELINE });
   const taskQueue = `scale-${Date.now()}`;
   const connection = await Connection.connect({ address: server.address });
@@ -234,6 +247,7 @@ async function main(): Promise<void> {
     const orderIds = Array.from({ length: orders }, (_, i) => `scale-${runId}-${i}`);
     const apiBefore = sandbox.apiCalls();
     const cpu0 = { worker: processCpuMs(worker.child.pid), server: processCpuMs(serverPid) };
+    const requests0 = await serverRequestCounts(metricsUrl);
     const started = Date.now();
     await pool(orders, 32, async (i) => {
       await startPortIn(
@@ -261,6 +275,7 @@ async function main(): Promise<void> {
     const open = await waitForQueue(client, taskQueue, 'portInWorkflow', worker, started + RUN_DEADLINE_MS);
     const wallMs = Date.now() - started;
     const cpu1 = { worker: processCpuMs(worker.child.pid), server: processCpuMs(serverPid) };
+    const requests1 = await serverRequestCounts(metricsUrl);
     const rssMb = peakRssMb(worker.child.pid!);
     const loadAfterRun = loadAverage();
     await worker.stop();
@@ -282,7 +297,13 @@ async function main(): Promise<void> {
     const stats = receiver.stats();
 
     // ----- the baseline: the same Temporal work per order, nothing of portflow's ------------------
-    let baseline: { wallMs: number; cpuWorker: number | null; cpuServer: number | null; rssMb: number } | null = null;
+    let baseline: {
+      wallMs: number;
+      cpuWorker: number | null;
+      cpuServer: number | null;
+      rssMb: number;
+      requests: [RequestCounts, RequestCounts];
+    } | null = null;
     if (!values['no-baseline']) {
       const baseQueue = `${taskQueue}-baseline`;
       const input: BaselineInput = {
@@ -298,6 +319,7 @@ async function main(): Promise<void> {
         BENCH_WORKFLOW_BUNDLE: await bundle(require.resolve('./scale/baseline-workflow'), 'baseline.js'),
       });
       const b0 = { worker: processCpuMs(worker.child.pid), server: processCpuMs(serverPid) };
+      const bRequests0 = await serverRequestCounts(metricsUrl);
       const t0 = Date.now();
       await pool(orders, 32, async (i) => {
         const handle = await client.workflow.start('baselineWorkflow', {
@@ -309,12 +331,14 @@ async function main(): Promise<void> {
       });
       await waitForQueue(client, baseQueue, 'baselineWorkflow', worker, t0 + RUN_DEADLINE_MS);
       const b1 = { worker: processCpuMs(worker.child.pid), server: processCpuMs(serverPid) };
+      const bRequests1 = await serverRequestCounts(metricsUrl);
       const d = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
       baseline = {
         wallMs: Date.now() - t0,
         cpuWorker: d(b0.worker, b1.worker),
         cpuServer: d(b0.server, b1.server),
         rssMb: peakRssMb(worker.child.pid!),
+        requests: [bRequests0, bRequests1],
       };
       await worker.stop();
       worker = null;
@@ -351,12 +375,21 @@ async function main(): Promise<void> {
           ? `; baseline worker ${perMs(baseline.cpuWorker, orders)}, server ${perMs(baseline.cpuServer, orders)}`
           : ''),
       `  per order (sample ${sampleIds.length}): ${counts.events.toFixed(0)} history events, ${counts.activities.toFixed(1)} activities, ${counts.timers.toFixed(1)} timers, ${counts.signals.toFixed(1)} signals`,
+      `    by type:             ${counts.byType.map(([type, n]) => `${type.toLowerCase()} ${n.toFixed(1)}`).join(', ')}`,
       `  Twilio calls:          ${totalCalls} = ${(totalCalls / Math.max(1, ported)).toFixed(2)} per ported number; minimum ${minTotal} → ${(totalCalls / minTotal).toFixed(2)}× (goal ≤ 1.2×)`,
       ...[...new Set([...Object.keys(minimum), ...Object.keys(calls)])].map((endpoint) => {
         const got = calls[endpoint] ?? 0;
         const min = (minimum[endpoint] ?? 0) * orders;
         return `    ${endpoint.padEnd(52)} ${String(got).padStart(7)} (${(got / Math.max(1, ported)).toFixed(2)}/number; minimum ${min}${min ? `, ${(got / min).toFixed(2)}×` : ''})`;
       }),
+      `  server requests/order: ${describeRequestDelta(requests0, requests1, orders, (k) => k.startsWith('frontend/')).join(', ')}`,
+      `  persistence ops/order: ${describeRequestDelta(requests0, requests1, orders, isPersistence).join(', ')}`,
+      ...(baseline
+        ? [
+            `    baseline requests:   ${describeRequestDelta(...baseline.requests, orders, (k) => k.startsWith('frontend/')).join(', ')}`,
+            `    baseline persistence: ${describeRequestDelta(...baseline.requests, orders, isPersistence).join(', ')}`,
+          ]
+        : []),
       `  webhooks:              ${stats.received} received, ${stats.routed} routed, ${stats.duplicate} duplicate, ${Object.values(stats.held).reduce((a, b) => a + (b ?? 0), 0)} held`,
       `  poll schedule:         10,000 orders started within one minute, 6 h interval, 7 days: ${simulated.polls} polls, peak ${simulated.peakPerSecond}/s and ${simulated.peakPerMinute}/min, mean ${simulated.meanPerSecond.toFixed(2)}/s against the configured ${rate ?? 'unlimited'} req/s (default ${DEFAULT_TWILIO_MAX_RPS}): ${rate === null || simulated.peakPerSecond <= rate ? 'under it' : 'OVER IT'}`,
     ];
@@ -373,6 +406,7 @@ async function main(): Promise<void> {
 }
 
 const d = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
+const isPersistence = (key: string) => key.startsWith('persistence/') || key.startsWith('visibility_persistence/');
 
 main().catch((err) => {
   console.error(err);
