@@ -182,7 +182,9 @@ export class ConfigError extends Error {
 
 /** Parses the environment; every invalid variable is reported at once, by name. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PortflowConfig {
-  const parsed = envSchema.safeParse(env);
+  // An empty variable counts as unset: compose's `${VAR:-}` passes an empty string for one the
+  // operator did not set, and a number parsed from it would be 0 (no cached workflows at all).
+  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
   let temporal: TemporalSettings | undefined;
   const problems: string[] = [];
   try {

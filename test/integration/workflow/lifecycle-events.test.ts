@@ -104,13 +104,15 @@ describe('lifecycle events delivered to a backend that fails, times out, then re
         targetPortInDate: new Date(env.sandbox.clock.now().getTime() + 10 * 86_400_000).toISOString().slice(0, 10),
       });
       // Both ports end while the endpoint still refuses everything: the events wait, the ports do not.
+      // The order may complete before its first delivery has used up its attempts (a slow server):
+      // wait for the failing mark too, which stays until the endpoint is released.
       const ended: PortInStatusView[] = [];
       for (const order of [orderA, orderB]) {
         ended.push(
           await eventually(
             async () => {
               const v = await getPortInStatus(env.client, order.orderId);
-              return v.phase === 'completed' ? v : undefined;
+              return v.phase === 'completed' && v.events?.failing ? v : undefined;
             },
             { what: `${order.orderId} completed`, timeoutMs: 120_000 }
           )

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { loadConfig } from '../../../src/config';
 import { SANDBOX_API_KEY_SECRET, SANDBOX_AUTH_TOKEN } from '../../../src/sandbox/defaults';
 import { searchAttributeCliArgs } from '../../../src/search-attributes';
 import { checkCompose, environmentOf, interpolate } from './compose-rules';
@@ -35,8 +36,9 @@ function directlyReadVariables(dir = join(root, 'src')): string[] {
       for (const m of text.matchAll(/process\.env(?:\.([A-Z][A-Z0-9_]+)|\[['"]([A-Z][A-Z0-9_]+)['"]\])/g)) {
         found.push((m[1] ?? m[2]) as string);
       }
-      // `KEY: z.string()…`, or `KEY: z` with the chain on the next lines (prettier's layout).
-      for (const m of text.matchAll(/^\s+([A-Z][A-Z0-9_]+): z(?:\.|$)/gm)) found.push(m[1] as string);
+      // `KEY: z.string()…`, or `KEY: z` with the chain on the next lines (prettier's layout), or
+      // `KEY: durationVariable(…)` (a schema built by a helper).
+      for (const m of text.matchAll(/^\s+([A-Z][A-Z0-9_]+): (?:z(?:\.|$)|[a-z]\w*\()/gm)) found.push(m[1] as string);
     }
   }
   return found;
@@ -117,6 +119,30 @@ describe('docker-compose.yml', () => {
     expect(environmentOf(doc.services.postgresql).POSTGRES_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:\?/);
     // The sandbox never sees real credentials or keys.
     expect(Object.keys(environmentOf(doc.services.sandbox)).every((k) => k.startsWith('SANDBOX_'))).toBe(true);
+  });
+
+  it('passes every PORTFLOW_ setting of the worker and the receiver through, empty meaning the default', () => {
+    const doc = parseCompose(rawText);
+    const worker = environmentOf(doc.services.worker);
+    // The key file is for a machine without compose: compose passes the keys themselves.
+    const workerSettings = configVariables().filter(
+      (v) => v.startsWith('PORTFLOW_') && v !== 'PORTFLOW_ENCRYPTION_KEY_FILE'
+    );
+    expect(workerSettings.filter((v) => !(v in worker))).toEqual([]);
+    const serveSource = readFileSync(join(root, 'src/webhooks/serve.ts'), 'utf8');
+    const receiverSettings = [...serveSource.matchAll(/^\s+(PORTFLOW_[A-Z0-9_]+): /gm)].map((m) => m[1] as string);
+    expect(receiverSettings).toContain('PORTFLOW_INBOX_ORPHAN_AFTER');
+    expect(receiverSettings.filter((v) => !(v in environmentOf(doc.services.webhooks)))).toEqual([]);
+    // A setting the operator leaves unset reaches the process as '', which must mean "the default".
+    const unset = Object.fromEntries(
+      Object.entries(worker)
+        .filter(([, value]) => /^\$\{[A-Z0-9_]+:-\}$/.test(String(value)))
+        .map(([name]) => [name, ''])
+    );
+    expect(Object.keys(unset)).toEqual(
+      expect.arrayContaining(['PORTFLOW_WORKER_MAX_CACHED_WORKFLOWS', 'PORTFLOW_EVENTS_URL'])
+    );
+    expect(loadConfig(unset)).toEqual(loadConfig({}));
   });
 
   it('gives the worker, the webhook receiver and the codec server the same keys', () => {
