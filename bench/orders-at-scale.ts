@@ -22,6 +22,7 @@ import path from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { DEFAULT_TWILIO_MAX_RPS, loadConfig } from '../src/config';
 import { startPortIn } from '../src/starter';
@@ -40,8 +41,11 @@ import { loadAverage, processCpuMs } from './proc';
 import { baselineSignal } from './scale/baseline-workflow';
 import type { BaselineInput } from './scale/baseline-workflow';
 import { quietBundler } from './quiet-bundler';
+import { describeRequestDelta, serverRequestCounts } from './server-metrics';
+import type { RequestCounts } from './server-metrics';
 import { BENCH_TIMELINE, benchNumber, benchOrder, startBenchStack } from './stack';
 
+const EventType = temporal.api.enums.v1.EventType;
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const IDEAL_MS =
@@ -100,15 +104,20 @@ interface PerOrder {
   activities: number;
   timers: number;
   signals: number;
+  /** History events by type, the most frequent first. */
+  byType: Array<[string, number]>;
 }
 
 async function historyCounts(client: Client, workflowIds: string[]): Promise<PerOrder> {
-  const sum: PerOrder = { events: 0, activities: 0, timers: 0, signals: 0 };
+  const sum = { events: 0, activities: 0, timers: 0, signals: 0 };
+  const byType = new Map<string, number>();
   for (const workflowId of workflowIds) {
     for await (const run of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
       const events = (await client.workflow.getHandle(workflowId, run.runId).fetchHistory()).events ?? [];
       sum.events += events.length;
       for (const e of events) {
+        const type = String(EventType[e.eventType ?? 0] ?? e.eventType).replace('EVENT_TYPE_', '');
+        byType.set(type, (byType.get(type) ?? 0) + 1);
         if (e.activityTaskScheduledEventAttributes) sum.activities++;
         if (e.markerRecordedEventAttributes?.markerName === 'core_local_activity') sum.activities++;
         if (e.timerStartedEventAttributes) sum.timers++;
@@ -122,6 +131,7 @@ async function historyCounts(client: Client, workflowIds: string[]): Promise<Per
     activities: sum.activities / n,
     timers: sum.timers / n,
     signals: sum.signals / n,
+    byType: [...byType].sort((a, b) => b[1] - a[1]).map(([type, count]) => [type, count / n]),
   };
 }
 
@@ -154,7 +164,14 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const loadBefore = loadAverage();
 
-  const stack = await startBenchStack({ name: 'scale', sandbox: { webhookConcurrency: 32 } });
+  const stack = await startBenchStack({
+    name: 'scale',
+    serverMetrics: true,
+    // Twilio waits up to 15 s for a webhook's answer (/work/shared/reference/performance-reliability.md);
+    // the sandbox's default 5 s re-sent deliveries a loaded machine's receiver was still answering.
+    sandbox: { webhookConcurrency: 32, webhookRetry: { timeoutMs: 15_000 } },
+  });
+  const metricsUrl = stack.serverMetricsUrl!;
   const { client, sandbox, taskQueue } = stack;
   const receiver = stack.receiver!;
   const workerEnv = { ...stack.env, PORTFLOW_RECONCILE_INTERVAL: '1 hour' };
@@ -166,7 +183,8 @@ async function main(): Promise<void> {
     const runId = Date.now();
     const orderIds = Array.from({ length: orders }, (_, i) => `scale-${runId}-${i}`);
     const apiBefore = sandbox.apiCalls();
-    const cpu0 = { worker: worker.cpuMs(), server: processCpuMs(serverPid) };
+    const cpu0 = { worker: worker.cpuMs(), server: processCpuMs(serverPid), bench: processCpuMs(process.pid) };
+    const requests0 = await serverRequestCounts(metricsUrl);
     const started = Date.now();
     await pool(orders, 32, async (i) => {
       const numbers = Array.from({ length: perOrder }, (_, j) => benchNumber(i * perOrder + j));
@@ -178,7 +196,8 @@ async function main(): Promise<void> {
     const startedAllMs = Date.now() - started;
     const open = await waitForQueue(client, taskQueue, 'portInWorkflow', worker, started + RUN_DEADLINE_MS);
     const wallMs = Date.now() - started;
-    const cpu1 = { worker: worker.cpuMs(), server: processCpuMs(serverPid) };
+    const cpu1 = { worker: worker.cpuMs(), server: processCpuMs(serverPid), bench: processCpuMs(process.pid) };
+    const requests1 = await serverRequestCounts(metricsUrl);
     const rssMb = worker.peakRssMb();
     const warnings = worker.warnings();
     const memory = memoryFile ? formatMemoryReport(memoryReport(memoryFile)) : null;
@@ -202,7 +221,14 @@ async function main(): Promise<void> {
     const stats = receiver.stats();
 
     // ----- the baseline: the same Temporal work per order, nothing of portflow's ------------------
-    let baseline: { wallMs: number; cpuWorker: number | null; cpuServer: number | null; rssMb: number } | null = null;
+    let baseline: {
+      wallMs: number;
+      cpuWorker: number | null;
+      cpuBench: number | null;
+      cpuServer: number | null;
+      rssMb: number;
+      requests: [RequestCounts, RequestCounts];
+    } | null = null;
     if (!values['no-baseline']) {
       const baseQueue = `${taskQueue}-baseline`;
       const input: BaselineInput = {
@@ -220,7 +246,8 @@ async function main(): Promise<void> {
       });
       writeFileSync(bundlePath, bundle.code);
       worker = await startBaselineWorker({ ...workerEnv, TEMPORAL_TASK_QUEUE: baseQueue }, bundlePath);
-      const b0 = { worker: worker.cpuMs(), server: processCpuMs(serverPid) };
+      const b0 = { worker: worker.cpuMs(), server: processCpuMs(serverPid), bench: processCpuMs(process.pid) };
+      const bRequests0 = await serverRequestCounts(metricsUrl);
       const t0 = Date.now();
       await pool(orders, 32, async (i) => {
         const handle = await client.workflow.start('baselineWorkflow', {
@@ -231,12 +258,15 @@ async function main(): Promise<void> {
         for (let s = 0; s < input.signals; s++) await handle.signal(baselineSignal, s);
       });
       await waitForQueue(client, baseQueue, 'baselineWorkflow', worker, t0 + RUN_DEADLINE_MS);
-      const b1 = { worker: worker.cpuMs(), server: processCpuMs(serverPid) };
+      const b1 = { worker: worker.cpuMs(), server: processCpuMs(serverPid), bench: processCpuMs(process.pid) };
+      const bRequests1 = await serverRequestCounts(metricsUrl);
       baseline = {
         wallMs: Date.now() - t0,
         cpuWorker: d(b0.worker, b1.worker),
+        cpuBench: d(b0.bench, b1.bench),
         cpuServer: d(b0.server, b1.server),
         rssMb: worker.peakRssMb(),
+        requests: [bRequests0, bRequests1],
       };
       await worker.stop();
       worker = null;
@@ -274,13 +304,25 @@ async function main(): Promise<void> {
         (baseline
           ? `; baseline worker ${perMs(baseline.cpuWorker, orders)}, server ${perMs(baseline.cpuServer, orders)}`
           : ''),
+      // This process: the sandbox (Twilio's side), the receiver and the bench's client; the baseline's is its client alone.
+      `  CPU per order (bench): sandbox + receiver + client ${perMs(d(cpu0.bench, cpu1.bench), orders)}` +
+        (baseline ? `; baseline client ${perMs(baseline.cpuBench, orders)}` : ''),
       `  per order (sample ${sampleIds.length}): ${counts.events.toFixed(0)} history events, ${counts.activities.toFixed(1)} activities, ${counts.timers.toFixed(1)} timers, ${counts.signals.toFixed(1)} signals`,
+      `    by type:             ${counts.byType.map(([type, n]) => `${type.toLowerCase()} ${n.toFixed(1)}`).join(', ')}`,
       `  Twilio calls:          ${totalCalls} = ${(totalCalls / Math.max(1, ported)).toFixed(2)} per ported number; minimum ${minTotal} → ${(totalCalls / minTotal).toFixed(2)}× (goal ≤ 1.2×)`,
       ...[...new Set([...Object.keys(minimum), ...Object.keys(calls)])].map((endpoint) => {
         const got = calls[endpoint] ?? 0;
         const min = (minimum[endpoint] ?? 0) * orders;
         return `    ${endpoint.padEnd(52)} ${String(got).padStart(7)} (${(got / Math.max(1, ported)).toFixed(2)}/number; minimum ${min}${min ? `, ${(got / min).toFixed(2)}×` : ''})`;
       }),
+      `  server requests/order: ${describeRequestDelta(requests0, requests1, orders, (k) => k.startsWith('frontend/')).join(', ')}`,
+      `  persistence ops/order: ${describeRequestDelta(requests0, requests1, orders, isPersistence).join(', ')}`,
+      ...(baseline
+        ? [
+            `    baseline requests:   ${describeRequestDelta(...baseline.requests, orders, (k) => k.startsWith('frontend/')).join(', ')}`,
+            `    baseline persistence: ${describeRequestDelta(...baseline.requests, orders, isPersistence).join(', ')}`,
+          ]
+        : []),
       `  webhooks:              ${stats.received} received, ${stats.routed} routed, ${stats.duplicate} duplicate, ${Object.values(stats.held).reduce((a, b) => a + (b ?? 0), 0)} held`,
       `  poll schedule:         10,000 orders started within one minute, 6 h interval, 7 days: ${simulated.polls} polls, peak ${simulated.peakPerSecond}/s and ${simulated.peakPerMinute}/min, mean ${simulated.meanPerSecond.toFixed(2)}/s against the configured ${rate ?? 'unlimited'} req/s (default ${DEFAULT_TWILIO_MAX_RPS}): ${rate === null || simulated.peakPerSecond <= rate ? 'under it' : 'OVER IT'}`,
     ];
@@ -292,6 +334,7 @@ async function main(): Promise<void> {
 }
 
 const d = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
+const isPersistence = (key: string) => key.startsWith('persistence/') || key.startsWith('visibility_persistence/');
 
 main().catch((err) => {
   console.error(err);

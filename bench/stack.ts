@@ -15,6 +15,7 @@ import { startSandbox } from '../src/sandbox';
 import type { SandboxHandle, SandboxOptions, Timeline } from '../src/sandbox';
 import { startDevServer } from '../src/temporal-server/dev-server';
 import type { DevServerHandle } from '../src/temporal-server/dev-server';
+import { findFreePort } from '../src/temporal-server/ports';
 import { PortingClient } from '../src/twilio/client';
 import { silentLogger, startWebhookReceiver } from '../src/webhooks';
 import type { WebhookReceiverHandle } from '../src/webhooks/server';
@@ -35,6 +36,8 @@ export interface BenchStackOptions {
   sandbox?: Omit<SandboxOptions, 'clockScale' | 'timeline'>;
   /** Start the webhook receiver (on the task queue, for its inboxes). @default true */
   receiver?: boolean;
+  /** Serve the dev server's Prometheus /metrics on a free port (see `serverMetricsUrl`). @default false */
+  serverMetrics?: boolean;
 }
 
 export interface BenchStack {
@@ -44,6 +47,8 @@ export interface BenchStack {
   /** With the key file's data converter. */
   client: Client;
   receiver: WebhookReceiverHandle | null;
+  /** The dev server's Prometheus endpoint, with `serverMetrics`. */
+  serverMetricsUrl: string | null;
   taskQueue: string;
   dir: string;
   billPath: string;
@@ -65,7 +70,8 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     const billPath = path.join(dir, 'bill.pdf');
     writeFileSync(billPath, '%PDF-1.4\n%%EOF\n');
 
-    const server = await startDevServer({ port: 0, uiPort: false, dbFile: ':memory:' });
+    const metricsPort = options.serverMetrics ? await findFreePort() : undefined;
+    const server = await startDevServer({ port: 0, uiPort: false, dbFile: ':memory:', metricsPort });
     stops.push(() => server.stop());
     const sandbox = await startSandbox({ ...options.sandbox, clockScale: 1, timeline: BENCH_TIMELINE });
     stops.push(() => sandbox.stop());
@@ -94,6 +100,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       connection,
       client,
       receiver,
+      serverMetricsUrl: metricsPort === undefined ? null : `http://127.0.0.1:${metricsPort}/metrics`,
       taskQueue,
       dir,
       billPath,

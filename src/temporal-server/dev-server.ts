@@ -20,6 +20,8 @@ export interface DevServerOptions {
   dbFile?: string;
   /** The codec server the UI should call to decode payloads (`--ui-codec-endpoint`). */
   uiCodecEndpoint?: string;
+  /** Port of the server's Prometheus `/metrics` (requests by gRPC method, …). @default a random free port */
+  metricsPort?: number;
   /** Extra `--dynamic-config-value KEY=VALUE` entries. */
   dynamicConfig?: Record<string, string | number | boolean>;
   /** The SDK's own limit is 5 s; a cold start on a 2-core machine needs more. @default 60000 */
@@ -101,6 +103,7 @@ async function startDevServerOnce(options: DevServerOptions): Promise<DevServerH
   }
   if (uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(uiPort), '--ui-ip', host);
+  if (options.metricsPort !== undefined) args.push('--metrics-port', String(options.metricsPort));
   if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   args.push(...searchAttributeCliArgs());
   const dynamicConfig = {

@@ -23,6 +23,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { ActivationFailureType } from '../activation';
 import type { PortabilityVerdict } from '../activities';
 import type { LosingCarrierInput, PortInOrder } from '../order';
@@ -182,6 +183,15 @@ export const PORT_IN_PATCHES = {
    * date, and activities and timers carry a one-line summary for the Temporal UI.
    */
   portingDesk: 'portflow-porting-desk',
+  /**
+   * One marker for everything above: a new run asks this patch first, and it implies every patch
+   * listed before it, which are then not asked (each asked patch costs a marker and an upsert of
+   * `TemporalChangeVersion`: 28 of a 5-number order's 140 history events). And update(next)
+   * publishes the search attributes (and re-renders the desk) once per stretch of synchronous
+   * workflow code, not once per change: a burst of webhooks in one workflow task, or a step's
+   * several updates, costs one upsert. Patches added after this one are asked themselves.
+   */
+  coalescedPublish: 'portflow-coalesced-publish',
 } as const;
 
 type Features = { [K in keyof typeof PORT_IN_PATCHES]: boolean };
@@ -298,6 +308,10 @@ export class PortInOrderWorkflow {
   /** What no event may carry: the order's account number(s) and PINs, scrubbed from free texts. */
   private readonly secrets = new Set<string>();
   private deskShown = '';
+  /** Since coalescedPublish: a flush of the search attributes and the desk is queued. */
+  private flushQueued = false;
+  /** Since coalescedPublish: the start's own attributes, sent with the first flush's upsert. */
+  private startAttributes: SearchAttributeUpdatePair[] = [];
 
   constructor(private readonly input: PortInWorkflowInput) {
     this.order = input.order;
@@ -308,21 +322,25 @@ export class PortInOrderWorkflow {
       ? parseDuration(this.order.options.autoCancelRejectedAfter)
       : null;
     // Decided once, at the start of the run: a run recorded before a patch replays without it throughout.
+    // A run that has coalescedPublish has every earlier patch without asking (and recording) each.
+    const coalescedPublish = patched(PORT_IN_PATCHES.coalescedPublish);
+    const since = (patchId: string) => coalescedPublish || patched(patchId);
     this.v = {
-      oneUpdatePath: patched(PORT_IN_PATCHES.oneUpdatePath),
-      everyEndingVisible: patched(PORT_IN_PATCHES.everyEndingVisible),
-      needsAttention: patched(PORT_IN_PATCHES.needsAttention),
-      resubmitCreateFirst: patched(PORT_IN_PATCHES.resubmitCreateFirst),
-      twilioRefusals: patched(PORT_IN_PATCHES.twilioRefusals),
-      workerSettings: patched(PORT_IN_PATCHES.workerSettings),
-      claimInbox: patched(PORT_IN_PATCHES.claimInbox),
-      apiIsTruth: patched(PORT_IN_PATCHES.apiIsTruth),
-      deadlineTimers: patched(PORT_IN_PATCHES.deadlineTimers),
-      createAttempts: patched(PORT_IN_PATCHES.createAttempts),
-      postPortActivation: patched(PORT_IN_PATCHES.postPortActivation),
-      spreadPolls: patched(PORT_IN_PATCHES.spreadPolls),
-      lifecycleEvents: patched(PORT_IN_PATCHES.lifecycleEvents),
-      portingDesk: patched(PORT_IN_PATCHES.portingDesk),
+      oneUpdatePath: since(PORT_IN_PATCHES.oneUpdatePath),
+      everyEndingVisible: since(PORT_IN_PATCHES.everyEndingVisible),
+      needsAttention: since(PORT_IN_PATCHES.needsAttention),
+      resubmitCreateFirst: since(PORT_IN_PATCHES.resubmitCreateFirst),
+      twilioRefusals: since(PORT_IN_PATCHES.twilioRefusals),
+      workerSettings: since(PORT_IN_PATCHES.workerSettings),
+      claimInbox: since(PORT_IN_PATCHES.claimInbox),
+      apiIsTruth: since(PORT_IN_PATCHES.apiIsTruth),
+      deadlineTimers: since(PORT_IN_PATCHES.deadlineTimers),
+      createAttempts: since(PORT_IN_PATCHES.createAttempts),
+      postPortActivation: since(PORT_IN_PATCHES.postPortActivation),
+      spreadPolls: since(PORT_IN_PATCHES.spreadPolls),
+      lifecycleEvents: since(PORT_IN_PATCHES.lifecycleEvents),
+      portingDesk: since(PORT_IN_PATCHES.portingDesk),
+      coalescedPublish,
     };
     this.loaReminderOffsetsMs = this.v.deadlineTimers ? this.opts.loaReminders.map(parseDuration) : [];
     this.cancelWindowWarningMs = this.v.deadlineTimers ? parseDuration(this.opts.cancelWindowWarning) : null;
@@ -358,8 +376,25 @@ export class PortInOrderWorkflow {
     if (next === this.state) return;
     recordNumberChanges(this.state, next);
     this.state = this.eventsUrl == null ? next : this.withEvents(this.state, next);
+    if (this.v.coalescedPublish) return this.queueFlush();
     if (this.v.oneUpdatePath) this.publish();
     if (this.v.portingDesk) this.showDesk();
+  }
+
+  /**
+   * Publishes what the updates of this stretch of synchronous code changed, once, in a microtask:
+   * it runs before the workflow task ends (the SDK drains microtasks before it concludes an
+   * activation) and before any `await` that follows the update resumes, so the workflow never
+   * completes, fails or continues as new ahead of its last state's search attributes.
+   */
+  private queueFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    void Promise.resolve().then(() => {
+      this.flushQueued = false;
+      this.publish(this.startAttributes.splice(0));
+      this.showDesk();
+    });
   }
 
   /** The current details, re-set only when their text changed (relative times are as of this change). */
@@ -425,10 +460,12 @@ export class PortInOrderWorkflow {
    * if they still do so exactly there. Since the patch, update() has already published: a no-op.
    */
   private legacyPublishPoint(): void {
+    if (this.v.coalescedPublish) return;
     this.publish();
   }
 
-  private publish(): void {
+  /** Upserts the order's attributes when one of them changed (`extra`: more to send in the same upsert). */
+  private publish(extra: SearchAttributeUpdatePair[] = []): void {
     const { status, pending, requestSids } = searchAttributeValues(this.state, {
       attentionVisible: this.v.everyEndingVisible,
     });
@@ -438,11 +475,13 @@ export class PortInOrderWorkflow {
       status === this.published.status &&
       pending === this.published.pending &&
       sids === this.published.sids &&
-      cutoff === this.published.cutoff
+      cutoff === this.published.cutoff &&
+      extra.length === 0
     ) {
       return;
     }
     upsertSearchAttributes([
+      ...extra,
       { key: PortInStatus, value: status },
       { key: PortInNumbersPending, value: pending },
       ...(sids !== this.published.sids ? [{ key: PortInRequestSids, value: requestSids }] : []),
@@ -716,10 +755,15 @@ export class PortInOrderWorkflow {
 
   async run(): Promise<PortInResult> {
     if (!this.input.resume) {
-      upsertSearchAttributes([
+      const start: SearchAttributeUpdatePair[] = [
         { key: PortInCustomer, value: this.order.customerRef },
         { key: PortInTargetDate, value: new Date(`${this.order.targetPortInDate}T00:00:00Z`) },
-      ]);
+      ];
+      if (this.v.coalescedPublish) {
+        // One upsert for the start: these with the first status.
+        this.startAttributes = start;
+        this.queueFlush();
+      } else upsertSearchAttributes(start);
     } else {
       const { status, pending, requestSids } = searchAttributeValues(this.state, {
         attentionVisible: this.v.everyEndingVisible,

@@ -44,6 +44,15 @@ describe('withHeartbeat', () => {
     expect(beats).toBe(after);
   });
 
+  it('sends no beat for work that ends before the first interval (the server times a silent activity out from its start)', async () => {
+    // Interval: min(2 s, timeout / 4) = 2 s, far longer than work that is already done.
+    const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 60_000 });
+    let beats = 0;
+    env.on('heartbeat', () => beats++);
+    expect(await env.run(() => withHeartbeat(async () => 'done'))).toBe('done');
+    expect(beats).toBe(0);
+  });
+
   it('never heartbeats in an activity without a heartbeatTimeout', async () => {
     const env = new MockActivityEnvironment({ heartbeatTimeoutMs: undefined });
     let beats = 0;
