@@ -223,8 +223,10 @@ export function lifecycleEvents(
   }
   if (prev === next) return [];
   const out: EventDraft[] = [];
-  for (const n of Object.values(next.numbers)) {
+  // Most updates leave the numbers as they were (timeline, outbox, requests): skip the scan.
+  for (const n of prev.numbers === next.numbers ? [] : Object.values(next.numbers)) {
     const before = prev.numbers[n.phoneNumber];
+    if (before === n) continue;
     if (before?.status === n.status) continue;
     const facts = { phoneNumber: n.phoneNumber, requestSid: n.requestSid };
     out.push({

@@ -62,7 +62,7 @@ export function recordOrderOutcome(outcome: OrderOutcome): void {
  * that may move numbers (the reducer, the portability check).
  */
 export function recordNumberChanges(before: PortInState, after: PortInState): void {
-  if (before === after) return;
+  if (before === after || before.numbers === after.numbers) return;
   for (const [phoneNumber, now] of Object.entries(after.numbers)) {
     const previous: NumberStatus | undefined = before.numbers[phoneNumber]?.status;
     if (previous === now.status) continue;
