@@ -12,6 +12,7 @@ const benches = [
   'port-in-1000.ts',
   'orders-at-scale.ts',
   'recovery.ts',
+  'update-cost.ts',
 ];
 let failed = 0;
 for (const bench of benches) {
