@@ -59,7 +59,11 @@ export interface BenchStack {
 
 export async function startBenchStack(options: BenchStackOptions): Promise<BenchStack> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `portflow-${options.name}-`));
-  const stops: Array<() => Promise<void> | void> = [() => rmSync(dir, { recursive: true, force: true })];
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  // Also on exit: a bench whose worker died may end while stopping (a client call still retrying on
+  // the closed connection throws from its timer) before it reaches the last step.
+  process.once('exit', removeDir);
+  const stops: Array<() => Promise<void> | void> = [removeDir];
   const stop = async () => {
     for (const s of stops.splice(0).reverse()) await s();
   };
