@@ -12,10 +12,8 @@ import type { TemporalSettings } from './temporal-connection';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const url = z.url();
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === '' ? undefined : v));
+// Empty counts as unset for every variable: loadConfig drops empty ones before parsing.
+const optionalString = z.string().optional();
 /** Comma-separated values; spaces around them and empty entries are ignored. */
 const commaList = z.string().transform((v) =>
   v
@@ -62,17 +60,14 @@ const envSchema = z.object({
   TWILIO_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   TWILIO_MAX_CONCURRENCY: z.coerce.number().int().positive().default(20),
   // Requests per second across every order of the worker (a token bucket); "off" lifts the limit.
-  PORTFLOW_TWILIO_MAX_RPS: z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z
-      .union(
-        [z.literal('off'), z.coerce.number({ message: RPS_MESSAGE }).positive(RPS_MESSAGE).max(10_000, RPS_MESSAGE)],
-        {
-          message: RPS_MESSAGE,
-        }
-      )
-      .default(DEFAULT_TWILIO_MAX_RPS)
-  ),
+  PORTFLOW_TWILIO_MAX_RPS: z
+    .union(
+      [z.literal('off'), z.coerce.number({ message: RPS_MESSAGE }).positive(RPS_MESSAGE).max(10_000, RPS_MESSAGE)],
+      {
+        message: RPS_MESSAGE,
+      }
+    )
+    .default(DEFAULT_TWILIO_MAX_RPS),
 
   SANDBOX_PORT: port.default(SANDBOX_DEFAULT_PORT),
 
@@ -103,9 +98,9 @@ const envSchema = z.object({
   PORTFLOW_METRICS_HOST: z.string().default('127.0.0.1'),
   PORTFLOW_METRICS_PORT: port.default(9464),
   PORTFLOW_ATTENTION_GAUGE_INTERVAL: duration.default('60s'),
-  // Any casing (`debug` is as clear as `DEBUG`); empty counts as unset, like the optional strings.
+  // Any casing (`debug` is as clear as `DEBUG`).
   PORTFLOW_LOG_LEVEL: z.preprocess(
-    (v) => (typeof v === 'string' ? v.toUpperCase() || undefined : v),
+    (v) => (typeof v === 'string' ? v.toUpperCase() : v),
     z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')} (any casing)` }).default('INFO')
   ),
 
