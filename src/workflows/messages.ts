@@ -230,7 +230,7 @@ export interface PortInStatusView {
     loaExpiresAt: string | null;
     /** The next LOA reminder among requests waiting for a signature. */
     nextLoaReminderAt: string | null;
-    /** The earliest cancel cutoff among numbers that could still be canceled. */
+    /** The next cancel cutoff still ahead among numbers that could still be canceled (the last one once all have passed). */
     cancelCutoffAt: string | null;
     /** When the next `cancel-window-closing` warning fires (options.cancelWindowWarning before a cutoff). */
     cancelWindowWarningAt: string | null;

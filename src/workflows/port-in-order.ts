@@ -413,6 +413,7 @@ export class PortInOrderWorkflow {
       loaReminderOffsetsMs: this.loaReminderOffsetsMs,
       cancelWindowWarningMs: this.cancelWindowWarningMs,
       autoCancelBeforeCutoff: this.v.deadlineTimers,
+      now: now(),
     });
   }
 

@@ -4,7 +4,7 @@
  * so a test can check every field without a worker.
  */
 import { PhoneNumberStatus } from '../twilio/porting-event';
-import { autoCancelDueAt, nextCancelWindowWarningAt, nextLoaReminderAt } from './deadlines';
+import { autoCancelDueAt, cancelCutoffSearchValue, nextCancelWindowWarningAt, nextLoaReminderAt } from './deadlines';
 import type {
   ActivationView,
   AttentionView,
@@ -93,6 +93,12 @@ export interface StatusContext {
   cancelWindowWarningMs?: number | null;
   /** Whether the auto-cancel policy acts before the cutoff at the latest (since the deadline timers). */
   autoCancelBeforeCutoff?: boolean;
+  /**
+   * Workflow time of the view. With it, the cancel cutoff shown is the next one still ahead (the last
+   * one once every window has closed), as in the `PortInCancelCutoff` search attribute; without it,
+   * the earliest of any open number, passed or not.
+   */
+  now?: number;
 }
 
 function failureView(state: PortInState): FailureView | null {
@@ -153,7 +159,7 @@ export function statusView(state: PortInState, ctx: StatusContext): PortInStatus
     };
   });
   const expiries = requests.flatMap((r) => (r.loaExpiresAt ? [r.loaExpiresAt] : [])).sort();
-  const cutoff = orderCancelCutoff(state);
+  const cutoff = ctx.now == null ? orderCancelCutoff(state) : cancelCutoffSearchValue(state, ctx.now);
   const reminders = requests.flatMap((r) => (r.nextLoaReminderAt ? [r.nextLoaReminderAt] : [])).sort();
   const autoCancels =
     ctx.autoCancelMs == null

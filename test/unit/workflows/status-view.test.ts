@@ -9,7 +9,7 @@ import {
 } from '../../../src/workflows/status-view';
 import { initialState, setPhase } from '../../../src/workflows/state';
 import type { PortInState } from '../../../src/workflows/state';
-import { A, AT, B, KW1, PU_A, portingOrder, withNumber } from './fixtures';
+import { A, AT, B, KW1, PU_A, TARGET_DATE, portingOrder, withNumber } from './fixtures';
 
 const ctx = { loaExpiryMs: 30 * 86_400_000, autoCancelMs: null, nextReconcileAt: Date.parse('2025-03-01T18:00:00Z') };
 const attention = {
@@ -99,5 +99,20 @@ describe('status view', () => {
     let state = withNumber(portingOrder(), A, { status: PhoneNumberStatus.COMPLETED });
     state = withNumber(state, B, { status: PhoneNumberStatus.CANCELED });
     expect(orderResult(state)).toMatchObject({ orderId: 'order-1', outcome: 'completed', requestSids: [KW1] });
+  });
+  it('shows the next cancel cutoff still ahead, not one that has passed, when it knows the time', () => {
+    // A's port date is confirmed for today, so its cutoff passed three days ago; B's follows the target date.
+    const state = withNumber(portingOrder(), A, {
+      status: PhoneNumberStatus.PORT_PENDING,
+      portDate: '2025-03-01T12:00:00Z',
+    });
+    const passed = Date.parse('2025-03-01T12:00:00Z') - 72 * 3_600_000;
+    const ahead = Date.parse(`${TARGET_DATE}T00:00:00Z`) - 72 * 3_600_000;
+    const nowMs = Date.parse(AT);
+    expect(statusView(state, ctx).deadlines.cancelCutoffAt).toBe(new Date(passed).toISOString());
+    expect(statusView(state, { ...ctx, now: nowMs }).deadlines.cancelCutoffAt).toBe(new Date(ahead).toISOString());
+    // Once every window has closed, the last one.
+    const late = Date.parse(`${TARGET_DATE}T00:00:00Z`);
+    expect(statusView(state, { ...ctx, now: late }).deadlines.cancelCutoffAt).toBe(new Date(ahead).toISOString());
   });
 });
