@@ -111,6 +111,7 @@ import {
   REDUCER_RULES_V1,
   REDUCER_RULES_V2,
   applyEvent,
+  applyEventRound,
   cancelCutoffOf,
   expireRequest,
   finalPhase,
@@ -129,7 +130,7 @@ import {
   terminalRequestStatuses,
   unconfirmedTerminalRequests,
 } from './state';
-import type { NumberState, PortInState, ReducerRules } from './state';
+import type { ApplyOutcome, NumberState, PortInState, ReducerRules } from './state';
 import { assertCancelable, resolveNumbers, resolveRejected, validateCancelPortIn } from './validators';
 
 export const MAX_NUMBERS_PER_REQUEST = 1000;
@@ -192,6 +193,14 @@ export const PORT_IN_PATCHES = {
    * several updates, costs one upsert. Patches added after this one are asked themselves.
    */
   coalescedPublish: 'portflow-coalesced-publish',
+  /**
+   * Events are applied in rounds (`applyEventRound`): the webhooks signalled in one workflow task
+   * together at its end, a request's created or polled numbers together, with one copy of the
+   * numbers and one update() per round instead of per event. Before, a burst of webhooks for a
+   * 1,000-number order cost ~1 ms each and one task could pass the SDK's 5 s limit and abort the
+   * worker. Lifecycle events still see every status of every number (a round changes a number once).
+   */
+  batchedEvents: 'portflow-batched-events',
 } as const;
 
 type Features = { [K in keyof typeof PORT_IN_PATCHES]: boolean };
@@ -294,6 +303,8 @@ export class PortInOrderWorkflow {
   private duringFetch: PortingEvent[] | null = null;
   private state: PortInState;
   private signalsThisRun = 0;
+  /** Since batchedEvents: webhooks signalled in this workflow task, applied together at its end (applyInbound). */
+  private readonly inbound: PortingEvent[] = [];
   private dirty = false;
   private nextReconcileAt: number;
   private readonly lock = new Lock();
@@ -341,6 +352,8 @@ export class PortInOrderWorkflow {
       lifecycleEvents: since(PORT_IN_PATCHES.lifecycleEvents),
       portingDesk: since(PORT_IN_PATCHES.portingDesk),
       coalescedPublish,
+      // Asked itself: patches after coalescedPublish are not implied by it.
+      batchedEvents: patched(PORT_IN_PATCHES.batchedEvents),
     };
     this.loaReminderOffsetsMs = this.v.deadlineTimers ? this.opts.loaReminders.map(parseDuration) : [];
     this.cancelWindowWarningMs = this.v.deadlineTimers ? parseDuration(this.opts.cancelWindowWarning) : null;
@@ -496,12 +509,71 @@ export class PortInOrderWorkflow {
   private apply(event: PortingEvent) {
     const result = applyEvent(this.state, event, iso(now()), this.rules);
     this.update(result.state);
-    if (result.outcome === 'applied' || result.outcome === 'unknown-status') this.dirty = true;
-    if (result.outcome === 'suspect') {
+    this.noteOutcome(result.outcome);
+    return result.outcome;
+  }
+
+  /** What an applied event's outcome asks of the run: a wake, and for a suspect one a reconcile. */
+  private noteOutcome(outcome: ApplyOutcome): void {
+    if (outcome === 'applied' || outcome === 'unknown-status') this.dirty = true;
+    if (outcome === 'suspect') {
       this.reconcileSoon = true;
       this.dirty = true;
     }
-    return result.outcome;
+  }
+
+  /**
+   * Applies events in order with their side effects (dirty, reconcileSoon) and returns each one's
+   * outcome: since batchedEvents in rounds, one update() each; before, one event at a time.
+   */
+  private applyAll(events: readonly PortingEvent[]): ApplyOutcome[] {
+    if (!this.v.batchedEvents) return events.map((event) => this.apply(event));
+    const outcomes: ApplyOutcome[] = [];
+    let rest = events;
+    while (rest.length > 0) {
+      const round = applyEventRound(this.state, rest, iso(now()), this.rules);
+      this.update(round.state);
+      for (const outcome of round.outcomes) this.noteOutcome(outcome);
+      outcomes.push(...round.outcomes);
+      rest = round.rest;
+    }
+    return outcomes;
+  }
+
+  /**
+   * Since batchedEvents: the webhooks signalled so far in this workflow task. Runs in a microtask
+   * queued by the first of them, so after every signal of the task (Core orders signals and updates
+   * before everything else in an activation) and before any workflow code they resume; and at the
+   * start of an update's handler, so an operator action sees every webhook that came before it.
+   */
+  private applyInbound(): void {
+    if (this.inbound.length === 0) return;
+    const webhooks = this.inboundWebhooks();
+    this.inbound.length = 0;
+    const outcomes = this.applyAll(webhooks);
+    const meanwhile = this.duringFetch;
+    if (meanwhile) webhooks.forEach((webhook, i) => outcomes[i] === 'applied' && meanwhile.push(webhook));
+  }
+
+  /** The webhooks waiting in `inbound`: under V2 a signalled event is a webhook whatever it says (see applySignalled). */
+  private inboundWebhooks(): PortingEvent[] {
+    return this.inbound.map((event): PortingEvent => ({ ...event, source: 'webhook' }));
+  }
+
+  /**
+   * The state with the waiting webhooks applied, leaving them waiting: what an update's validator
+   * checks. A validator changes nothing (a rejected update is not in the history a replay runs), so
+   * the handler of an accepted one applies them itself.
+   */
+  private stateWithInbound(): PortInState {
+    let state = this.state;
+    let rest = this.inboundWebhooks();
+    while (rest.length > 0) {
+      const round = applyEventRound(state, rest, iso(now()), this.rules);
+      state = round.state;
+      rest = round.rest;
+    }
+    return state;
   }
 
   /** A signalled event. Under V2 it is a webhook whatever it says: its sender controls `source`, and V2 trusts 'poll'. */
@@ -524,19 +596,31 @@ export class PortInOrderWorkflow {
   private registerHandlers(): void {
     setHandler(portingEventSignal, (event) => {
       this.signalsThisRun++;
-      this.applySignalled(event);
+      if (!this.v.batchedEvents) return this.applySignalled(event);
+      this.inbound.push(event);
+      if (this.inbound.length === 1) void Promise.resolve().then(() => this.applyInbound());
     });
 
     setHandler(portInStatusQuery, () => this.view());
 
-    setHandler(cancelPortInUpdate, (request) => this.lock.run(() => this.cancelOrder(request.reason)), {
-      validator: (_request) => validateCancelPortIn(this.state, now()),
-    });
+    // Each update sees the webhooks of its task that came before it (none wait before batchedEvents):
+    // its validator checks the state with them, its handler applies them first.
+    setHandler(
+      cancelPortInUpdate,
+      (request) => {
+        this.applyInbound();
+        return this.lock.run(() => this.cancelOrder(request.reason));
+      },
+      {
+        validator: (_request) => validateCancelPortIn(this.stateWithInbound(), now()),
+      }
+    );
 
     setHandler(
       cancelPhoneNumbersUpdate,
-      (request) =>
-        this.lock.run(async (): Promise<CancelPhoneNumbersResult> => {
+      (request) => {
+        this.applyInbound();
+        return this.lock.run(async (): Promise<CancelPhoneNumbersResult> => {
           const numbers = resolveNumbers(this.state, request);
           assertCancelable(this.state, numbers, now());
           await this.operatorCall('cancel', () => this.cancelNumbers(numbers));
@@ -545,13 +629,26 @@ export class PortInOrderWorkflow {
             `Cancel requested for ${numbers.length} number(s)${request.reason ? `: ${request.reason}` : ''}`
           );
           return { canceledNumbers: numbers.map((n) => n.phoneNumber) };
-        }),
-      { validator: (request) => void assertCancelable(this.state, resolveNumbers(this.state, request), now()) }
+        });
+      },
+      {
+        validator: (request) => {
+          const state = this.stateWithInbound();
+          assertCancelable(state, resolveNumbers(state, request), now());
+        },
+      }
     );
 
-    setHandler(resubmitRejectedUpdate, (request) => this.lock.run(() => this.resubmit(request)), {
-      validator: (request) => void resolveRejected(this.state, request),
-    });
+    setHandler(
+      resubmitRejectedUpdate,
+      (request) => {
+        this.applyInbound();
+        return this.lock.run(() => this.resubmit(request));
+      },
+      {
+        validator: (request) => void resolveRejected(this.stateWithInbound(), request),
+      }
+    );
   }
 
   /**
@@ -584,10 +681,12 @@ export class PortInOrderWorkflow {
         })
       );
       this.apply(cancelingRequestEvent(r.sid));
-      for (const phoneNumber of r.phoneNumbers) {
-        const n = this.state.numbers[phoneNumber];
-        if (n && n.requestSid === r.sid && !isNumberTerminal(n)) this.apply(cancelingNumberEvent(n));
-      }
+      this.applyAll(
+        r.phoneNumbers.flatMap((phoneNumber) => {
+          const n = this.state.numbers[phoneNumber];
+          return n && n.requestSid === r.sid && !isNumberTerminal(n) ? [cancelingNumberEvent(n)] : [];
+        })
+      );
     }
     this.noteTimeline('operator', `Cancel requested for the whole order${reason ? `: ${reason}` : ''}`);
     this.dirty = true;
@@ -617,7 +716,7 @@ export class PortInOrderWorkflow {
         portInRequestSid,
         phoneNumberSids: group.flatMap((n) => (n.phoneNumberSid ? [n.phoneNumberSid] : [])),
       });
-      for (const n of group) this.apply(cancelingNumberEvent(this.state.numbers[n.phoneNumber]!));
+      this.applyAll(group.map((n) => cancelingNumberEvent(this.state.numbers[n.phoneNumber]!)));
     }
   }
 
@@ -739,7 +838,7 @@ export class PortInOrderWorkflow {
         iso(now())
       )
     );
-    for (const event of created.events) this.apply(event);
+    this.applyAll(created.events);
     this.legacyPublishPoint();
     if (this.v.claimInbox) {
       // Webhooks for this sid that arrived before the order knew it (a lost create response) wait in
@@ -1399,8 +1498,8 @@ export class PortInOrderWorkflow {
       this.duringFetch = null;
     }
     if (events == null) return false;
-    for (const event of events) this.apply(event);
-    for (const event of meanwhile) if (event.portInRequestSid === sid) this.apply(event);
+    this.applyAll(events);
+    this.applyAll(meanwhile.filter((event) => event.portInRequestSid === sid));
     return true;
   }
 

@@ -330,6 +330,34 @@ function withTimeline(state: PortInState, entry: TimelineEntry): PortInState {
     : { ...state, timeline };
 }
 
+/**
+ * The numbers map the current round of {@link applyEventRound} owns: it copied it at the round's first
+ * change, and no state outside the round holds it, so later changes of the round write into it in
+ * place. A 1,000-key copy costs about 0.4 ms, so a copy per event made a burst of webhooks quadratic.
+ * Null outside a round, where every change copies (and applyEvent stays pure).
+ */
+let roundNumbers: Record<string, NumberState> | null = null;
+let inRound = false;
+
+/** `state` with its numbers changed by `edit`, which writes into the map it is given. */
+function editNumbers(state: PortInState, edit: (numbers: Record<string, NumberState>) => void): PortInState {
+  if (roundNumbers !== null && state.numbers === roundNumbers) {
+    edit(roundNumbers);
+    return { ...state };
+  }
+  const numbers = { ...state.numbers };
+  edit(numbers);
+  if (inRound) roundNumbers = numbers;
+  return { ...state, numbers };
+}
+
+/** `state` with one number replaced. */
+function withNumber(state: PortInState, n: NumberState): PortInState {
+  return editNumbers(state, (numbers) => {
+    numbers[n.phoneNumber] = n;
+  });
+}
+
 function count(state: PortInState, key: keyof PortInState['counters']): PortInState {
   // `?? 0`: a state carried by an older run may lack a counter added since.
   return { ...state, counters: { ...state.counters, [key]: (state.counters[key] ?? 0) + 1 } };
@@ -392,6 +420,57 @@ export function applyEvent(
   return event.level === 'request'
     ? applyRequestEvent(state, request, event, at, mode)
     : applyNumberEvent(state, request, event, at, mode);
+}
+
+/** What {@link applyEventRound} did: the state after the round, each applied event's outcome, the events left. */
+export interface RoundResult {
+  state: PortInState;
+  outcomes: ApplyOutcome[];
+  rest: PortingEvent[];
+}
+
+/**
+ * Applies `events` in order, as {@link applyEvent} one after another would, up to the end of a round:
+ * the longest run of them in which no number is changed twice and no request event is mixed with
+ * others (one changes the request and may cancel every number in it). So a diff of the state before
+ * and after a round sees each number's every status, as it would between single events, while the
+ * round copies the numbers map once instead of once per event. Pure; `rest` is what the next round takes.
+ */
+export function applyEventRound(
+  state: PortInState,
+  events: readonly PortingEvent[],
+  at: string,
+  rules: ReducerRules = REDUCER_RULES_V1
+): RoundResult {
+  const touched = new Set<string>();
+  const outcomes: ApplyOutcome[] = [];
+  let next = state;
+  inRound = true;
+  try {
+    for (const event of events) {
+      const target = eventTarget(next, event);
+      if (outcomes.length > 0 && (target === REQUEST || (target !== null && touched.has(target)))) break;
+      const result = applyEvent(next, event, at, rules);
+      next = result.state;
+      outcomes.push(result.outcome);
+      if (target === REQUEST) break;
+      if (target !== null) touched.add(target);
+    }
+  } finally {
+    inRound = false;
+    roundNumbers = null;
+  }
+  return { state: next, outcomes, rest: events.slice(outcomes.length) };
+}
+
+const REQUEST = Symbol('request');
+
+/** What an event may change beyond the counters: its request (and so any of its numbers), one number, or nothing. */
+function eventTarget(state: PortInState, event: PortingEvent): typeof REQUEST | string | null {
+  const request = state.requests[event.portInRequestSid];
+  if (!request) return null;
+  if (event.level === 'request') return REQUEST;
+  return findNumber(state, request, event)?.phoneNumber ?? null;
 }
 
 /** How the webhook and operator path runs: exactly as V1, or under V2 (stamping sources, checking webhooks). */
@@ -513,21 +592,21 @@ function numberStatusMessage(n: Pick<NumberState, 'status' | 'rejection' | 'port
  * of its earlier status reads as late (stale), not as a move out of Canceled (suspect).
  */
 function cancelOpenNumbers(state: PortInState, request: RequestState, mode: Mode, occurredAt?: string | null) {
-  const numbers = { ...state.numbers };
-  for (const phoneNumber of request.phoneNumbers) {
-    const n = numbers[phoneNumber];
-    if (n && n.requestSid === request.sid && !isNumberTerminal(n)) {
-      numbers[phoneNumber] = {
-        ...n,
-        status: PhoneNumberStatus.CANCELED,
-        rawStatus: n.rawStatus,
-        ...(mode.stamp === undefined
-          ? {}
-          : { statusSource: mode.stamp, lastEventAt: laterOf(occurredAt, n.lastEventAt) }),
-      };
+  return editNumbers(state, (numbers) => {
+    for (const phoneNumber of request.phoneNumbers) {
+      const n = numbers[phoneNumber];
+      if (n && n.requestSid === request.sid && !isNumberTerminal(n)) {
+        numbers[phoneNumber] = {
+          ...n,
+          status: PhoneNumberStatus.CANCELED,
+          rawStatus: n.rawStatus,
+          ...(mode.stamp === undefined
+            ? {}
+            : { statusSource: mode.stamp, lastEventAt: laterOf(occurredAt, n.lastEventAt) }),
+        };
+      }
     }
-  }
-  return { ...state, numbers };
+  });
 }
 
 function applyRequestEvent(
@@ -653,10 +732,7 @@ function applyNumberEvent(
         ? { state: count(state, 'duplicates'), outcome: 'duplicate' }
         : { state: count(state, 'stale'), outcome: 'stale' };
     }
-    const next = {
-      ...state,
-      numbers: { ...state.numbers, [number.phoneNumber]: { ...number, previousAttempts: attempts } },
-    };
+    const next = withNumber(state, { ...number, previousAttempts: attempts });
     return { state: count(next, 'applied'), outcome: 'applied' };
   }
 
@@ -687,9 +763,7 @@ function applyNumberEvent(
       gaps.portDate !== number.portDate ||
       gaps.rejection !== number.rejection ||
       gaps.phoneNumberSid !== number.phoneNumberSid;
-    const next = filled
-      ? { ...state, numbers: { ...state.numbers, [number.phoneNumber]: { ...number, ...gaps } } }
-      : state;
+    const next = filled ? withNumber(state, { ...number, ...gaps }) : state;
     return { state: count(next, 'stale'), outcome: 'stale' };
   }
 
@@ -709,16 +783,10 @@ function applyNumberEvent(
     }
     if (!newInfo) {
       // A later report with nothing new only moves the clock, so an older report cannot undo it.
-      const moved = { ...state, numbers: { ...state.numbers, [number.phoneNumber]: { ...number, lastEventAt } } };
+      const moved = withNumber(state, { ...number, lastEventAt });
       return { state: count(moved, 'duplicates'), outcome: 'duplicate' };
     }
-    let next: PortInState = {
-      ...state,
-      numbers: {
-        ...state.numbers,
-        [number.phoneNumber]: { ...number, portDate, phoneNumberSid, rejection, lastEventAt },
-      },
-    };
+    let next = withNumber(state, { ...number, portDate, phoneNumberSid, rejection, lastEventAt });
     if (portDate !== number.portDate) next = withPortDateNote(next, request, number, portDate, at);
     return { state: count(next, 'applied'), outcome: 'applied' };
   }
@@ -733,16 +801,13 @@ function applyNumberEvent(
     lastEventAt: event.occurredAt ?? number.lastEventAt,
     ...stamped(mode),
   };
-  const next = withTimeline(
-    { ...state, numbers: { ...state.numbers, [number.phoneNumber]: updated } },
-    {
-      at,
-      kind: 'number-status',
-      message: numberStatusMessage(updated),
-      requestSid: request.sid,
-      phoneNumber: number.phoneNumber,
-    }
-  );
+  const next = withTimeline(withNumber(state, updated), {
+    at,
+    kind: 'number-status',
+    message: numberStatusMessage(updated),
+    requestSid: request.sid,
+    phoneNumber: number.phoneNumber,
+  });
   return { state: count(next, 'applied'), outcome: 'applied' };
 }
 
@@ -867,10 +932,7 @@ function applyPolledNumber(
     if (attempts.every((a, i) => a === number.previousAttempts[i])) {
       return { state: count(state, 'duplicates'), outcome: 'duplicate' };
     }
-    const next = {
-      ...state,
-      numbers: { ...state.numbers, [number.phoneNumber]: { ...number, previousAttempts: attempts } },
-    };
+    const next = withNumber(state, { ...number, previousAttempts: attempts });
     return { state: count(next, 'applied'), outcome: 'applied' };
   }
 
@@ -886,7 +948,7 @@ function applyPolledNumber(
     statusSource: 'poll',
   };
   if (sameFields(updated, number)) return { state: count(state, 'duplicates'), outcome: 'duplicate' };
-  let next: PortInState = { ...state, numbers: { ...state.numbers, [number.phoneNumber]: updated } };
+  let next = withNumber(state, updated);
   if (!moved) {
     const newInfo =
       updated.portDate !== number.portDate ||

@@ -1,6 +1,6 @@
 /**
- * Patch `portflow-coalesced-publish` on the dev server: a new order records one patch marker (not
- * one per patch, each with its own `TemporalChangeVersion` upsert), and a burst of webhooks that
+ * Patch `portflow-coalesced-publish` on the dev server: a new order records one patch marker for
+ * every patch before it (not one per patch, each with its own `TemporalChangeVersion` upsert), and a burst of webhooks that
  * lands in one workflow task costs one search-attribute upsert, not one per webhook; the order's
  * search attributes still end agreeing with its state.
  */
@@ -46,7 +46,7 @@ describe('coalesced publishing of search attributes', () => {
     await env?.close();
   });
 
-  it('records one patch marker, publishes a burst of three webhooks with one upsert, and ends agreeing with its state', async () => {
+  it('records one patch marker for every patch before it, publishes a burst of three webhooks with one upsert, and ends agreeing with its state', async () => {
     const numbers = ['+14155552421', '+14155552422', '+14155552423'];
     const order = buildOrder(env.sandbox, numbers, { options: { reconcileInterval: '6 hours' } });
     const handle = portInHandle(env.client, order.orderId);
@@ -104,7 +104,8 @@ describe('coalesced publishing of search attributes', () => {
     expect(result.outcome).toBe('completed');
 
     const events = (await handle.fetchHistory()).events ?? [];
-    expect(patchIds(events)).toEqual([PORT_IN_PATCHES.coalescedPublish]);
+    // The one marker that stands for every earlier patch, and the one patch asked since (batched events).
+    expect(patchIds(events)).toEqual([PORT_IN_PATCHES.coalescedPublish, PORT_IN_PATCHES.batchedEvents]);
 
     const signalled = events.flatMap((e, i) => (e.workflowExecutionSignaledEventAttributes ? [i] : []));
     expect(signalled).toHaveLength(3);
