@@ -6,18 +6,16 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { defaultPayloadConverter } from '@temporalio/common';
-import type { Payload } from '@temporalio/common';
-import type { temporal } from '@temporalio/proto';
 import { generateEventsSecret } from '../../../src/events';
 import type { PortflowEvent } from '../../../src/events';
-import { getPortInStatus, portInHandle, startPortIn, waitForPortIn } from '../../../src/starter';
+import { getPortInStatus, portInHandle, waitForPortIn } from '../../../src/starter';
 import { PhoneNumberStatus } from '../../../src/twilio/porting-event';
 import type { PortingEvent } from '../../../src/twilio/porting-event';
 import { portingEventSignal } from '../../../src/workflows/messages';
 import { PORT_IN_PATCHES } from '../../../src/workflows/port-in-order';
 import { createPortflowWorker } from '../../../src/worker';
 import { recordHistory } from '../../replay/record';
+import { fileAndWaitForCarrier, patchIds } from '../../helpers/burst';
 import { buildOrder, eventually, startPortflowEnv } from '../../helpers/portflow-env';
 import type { PortflowTestEnv } from '../../helpers/portflow-env';
 import { workflowBundle } from '../../helpers/temporal';
@@ -31,15 +29,6 @@ const PATH = [
   [N.PORT_PENDING, 'Port Pending'],
   [N.COMPLETED, 'Completed'],
 ] as const;
-
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-
-function patchIds(events: HistoryEvent[]): string[] {
-  return events.flatMap((e) => {
-    const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0];
-    return data ? [defaultPayloadConverter.fromPayload<{ id: string }>(data as Payload).id] : [];
-  });
-}
 
 /** A backend on 127.0.0.1 that accepts every event and keeps it. */
 async function startBackend() {
@@ -93,26 +82,8 @@ describe('a burst of webhooks in one workflow task', () => {
         events: { secret, timeoutMs: 2000 },
       });
 
-    // 1. With a worker: the order files its request and waits for the carrier.
-    const sid = await (
-      await newWorker()
-    ).runUntil(async () => {
-      await startPortIn(env.client, order, { taskQueue: env.taskQueue, now: env.sandbox.clock.now() });
-      return eventually(
-        async () => {
-          const view = await getPortInStatus(env.client, order.orderId);
-          return view.phase === 'porting' ? view.requests[0]?.sid : undefined;
-        },
-        { what: 'the order waiting for the carrier' }
-      );
-    });
-    await eventually(
-      async () => {
-        const p = env.sandbox.portIns().find((r) => r.port_in_request_sid === sid);
-        return p && /^in[ _]progress$/i.test(p.port_in_request_status) ? true : undefined;
-      },
-      { what: 'the sandbox request in progress' }
-    );
+    // 1. With a worker: the order files its request; then the sandbox signs the LOA and the carrier may confirm.
+    const sid = await fileAndWaitForCarrier(env, order, await newWorker());
 
     // 2. No worker: the carrier ports every number, and four webhooks per number reach the order, so
     // all of them wait in history for the same workflow task.

@@ -8,26 +8,18 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { Payload } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { PortInNumbersPending, PortInRequestSids, PortInStatus } from '../../../src/search-attributes';
-import { getPortInStatus, portInHandle, startPortIn, waitForPortIn } from '../../../src/starter';
+import { getPortInStatus, portInHandle, waitForPortIn } from '../../../src/starter';
 import type { PortingEvent } from '../../../src/twilio/porting-event';
 import { portingEventSignal } from '../../../src/workflows/messages';
 import { PORT_IN_PATCHES } from '../../../src/workflows/port-in-order';
 import { recordHistory } from '../../replay/record';
-import { buildOrder, eventually, startPortflowEnv } from '../../helpers/portflow-env';
+import { fileAndWaitForCarrier, patchIds } from '../../helpers/burst';
+import { buildOrder, startPortflowEnv } from '../../helpers/portflow-env';
 import type { PortflowTestEnv } from '../../helpers/portflow-env';
 
 const HOUR = 3_600_000;
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-
-/** The patch ids of the history's patch markers (core writes them as JSON `{"id": …, "deprecated": …}`). */
-function patchIds(events: HistoryEvent[]): string[] {
-  return events.flatMap((e) => {
-    const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0];
-    if (!data) return [];
-    return [defaultPayloadConverter.fromPayload<{ id: string }>(data as Payload).id];
-  });
-}
 
 /** The commands of the workflow task completed after event `index`: the events up to the next task. */
 function commandsOfTaskAfter(events: HistoryEvent[], index: number): HistoryEvent[] {
@@ -51,27 +43,8 @@ describe('coalesced publishing of search attributes', () => {
     const order = buildOrder(env.sandbox, numbers, { options: { reconcileInterval: '6 hours' } });
     const handle = portInHandle(env.client, order.orderId);
 
-    // 1. With a worker: the order files its request and waits for the carrier.
-    const first = await env.newWorker();
-    const sid = await first.runUntil(async () => {
-      await startPortIn(env.client, order, { taskQueue: env.taskQueue, now: env.sandbox.clock.now() });
-      return eventually(
-        async () => {
-          const view = await getPortInStatus(env.client, order.orderId);
-          return view.phase === 'porting' ? view.requests[0]?.sid : undefined;
-        },
-        { what: 'the order waiting for the carrier' }
-      );
-    });
-
-    // The sandbox's LOA is signed by itself after a moment; then the carrier may confirm.
-    await eventually(
-      async () => {
-        const p = env.sandbox.portIns().find((r) => r.port_in_request_sid === sid);
-        return p && /^in[ _]progress$/i.test(p.port_in_request_status) ? true : undefined;
-      },
-      { what: 'the sandbox request in progress' }
-    );
+    // 1. With a worker: the order files its request; then the sandbox signs the LOA and the carrier may confirm.
+    const sid = await fileAndWaitForCarrier(env, order, await env.newWorker());
 
     // 2. No worker: the carrier ports the three numbers and their webhooks reach the order, so all
     // three wait in history for the same workflow task.
