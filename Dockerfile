@@ -34,6 +34,12 @@ COPY --from=build /app/lib ./lib
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 
+# glibc malloc and V8 heap settings that bound the worker's memory (src/worker-process.ts,
+# docs/scale.md "Process settings"); the other processes of the image are fine with them too.
+ENV MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=131072 \
+    MALLOC_TRIM_THRESHOLD_=1048576
+
 # webhooks 3000, sandbox 4010, codec server 8888, worker metrics 9464
 EXPOSE 3000 4010 8888 9464
-CMD ["node", "lib/worker.js"]
+CMD ["node", "--heap-growing-percent=30", "--max-semi-space-size=4", "lib/worker.js"]

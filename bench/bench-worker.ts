@@ -17,6 +17,7 @@ import { projectRoot } from '../src/temporal-server/binaries';
 import { startManagedProcess, waitUntilReady } from '../src/temporal-server/managed-process';
 import { reservePort } from '../src/temporal-server/ports';
 import { WORKFLOW_BUNDLE_FILE } from '../src/workflow-bundle';
+import { WORKER_NODE_FLAGS, WORKER_PROCESS_ENV } from '../src/worker-process';
 import { peakRssMb, processCpuMs } from './proc';
 import type { MemorySample } from './scale/memory-probe';
 
@@ -39,15 +40,31 @@ export interface BenchWorker {
 }
 
 export interface BenchWorkerOptions {
-  /** Extra Node flags, e.g. `--max-semi-space-size=4`. @default BENCH_WORKER_NODE_FLAGS, split on spaces */
+  /** Node flags. @default {@link benchWorkerProcess}'s */
   nodeFlags?: string[];
   /** Preload ./scale/memory-probe.ts, sampling every thread's heap into this file (see {@link memoryReport}). */
   memoryProbeFile?: string;
 }
 
-/** The Node flags of BENCH_WORKER_NODE_FLAGS (see docs/scale.md). */
-export function benchWorkerNodeFlags(): string[] {
-  return process.env.BENCH_WORKER_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
+/**
+ * How the benches start a worker: with the image's process settings (src/worker-process.ts) and the
+ * flags of BENCH_WORKER_NODE_FLAGS after them; `BENCH_WORKER_PROCESS=plain` leaves the settings out
+ * (plain `node`, glibc's and V8's defaults) to measure what they save. See docs/scale.md.
+ */
+export function benchWorkerProcess(): { flags: string[]; env: Record<string, string>; description: string } {
+  const mode = process.env.BENCH_WORKER_PROCESS ?? '';
+  if (mode !== '' && mode !== 'plain') {
+    throw new Error(`BENCH_WORKER_PROCESS must be unset (the image's settings) or "plain", got "${mode}"`);
+  }
+  const plain = mode === 'plain';
+  const flags = [
+    ...(plain ? [] : WORKER_NODE_FLAGS),
+    ...(process.env.BENCH_WORKER_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? []),
+  ];
+  const env = plain ? {} : { ...WORKER_PROCESS_ENV };
+  const settings = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  const description = `${[...settings, 'node', ...flags].join(' ')} lib/worker.js${plain ? ' (BENCH_WORKER_PROCESS=plain)' : ''}`;
+  return { flags, env, description };
 }
 
 function newestMtimeMs(dir: string): number {
@@ -127,10 +144,13 @@ export async function startWorkerProcess(
   const metrics = await reservePort();
   await metrics.release();
   const probe = options.memoryProbeFile ? await compileToLib(path.join(__dirname, 'scale/memory-probe.ts')) : null;
-  const flags = [...(options.nodeFlags ?? benchWorkerNodeFlags()), ...(probe ? ['--require', probe] : [])];
+  const settings = benchWorkerProcess();
+  const flags = [...(options.nodeFlags ?? settings.flags), ...(probe ? ['--require', probe] : [])];
   const proc = startManagedProcess(name, process.execPath, [...flags, script], {
     cwd: projectRoot,
     env: {
+      // The bench's own environment may override the image's malloc settings.
+      ...settings.env,
       ...process.env,
       PORTFLOW_METRICS_HOST: '127.0.0.1',
       PORTFLOW_METRICS_PORT: String(metrics.port),

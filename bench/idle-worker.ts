@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import { benchWorkerNodeFlags, formatMemoryReport, memoryReport, startProductionWorker } from './bench-worker';
+import { benchWorkerProcess, formatMemoryReport, memoryReport, startProductionWorker } from './bench-worker';
 import { loadAverage } from './proc';
 import { startBenchStack } from './stack';
 
@@ -23,9 +23,7 @@ async function main(): Promise<void> {
     const worker = await startProductionWorker(stack.env, { memoryProbeFile: memoryFile });
     try {
       await Promise.race([new Promise((r) => setTimeout(r, seconds * 1000)), worker.died]);
-      console.log(
-        `idle worker: node lib/worker.js, Node flags '${benchWorkerNodeFlags().join(' ')}', ${seconds} s polling`
-      );
+      console.log(`idle worker: ${benchWorkerProcess().description}, ${seconds} s polling`);
       console.log(`  peak RSS:      ${worker.peakRssMb()} MB`);
       if (memoryFile) console.log(`  memory:        ${formatMemoryReport(memoryReport(memoryFile))}`);
       console.log(`  load average:  ${loadBefore} before, ${loadAverage()} after`);

@@ -15,7 +15,8 @@
  *
  * The worker takes the PORTFLOW_WORKER_* and PORTFLOW_TWILIO_MAX_RPS settings (and NODE_OPTIONS)
  * from this process's environment (their defaults otherwise), so the bench measures what a
- * deployment would run; BENCH_WORKER_NODE_FLAGS adds Node flags to its command line.
+ * deployment would run, and the image's process settings (src/worker-process.ts; BENCH_WORKER_PROCESS=plain
+ * leaves them out); BENCH_WORKER_NODE_FLAGS adds Node flags to its command line.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -30,7 +31,7 @@ import { portInWorkflowId } from '../src/workflows/messages';
 import { simulatePollRate } from '../src/workflows/poll-schedule';
 import { prng } from '../test/helpers/prng';
 import {
-  benchWorkerNodeFlags,
+  benchWorkerProcess,
   formatMemoryReport,
   memoryReport,
   startBaselineWorker,
@@ -290,7 +291,7 @@ async function main(): Promise<void> {
     const throughput = orders / (wallMs / 1000);
     const lines = [
       `orders at scale: ${orders} orders × ${perOrder} numbers on one worker (${os.cpus().length} cores, load ${loadBefore} before, ${loadAfterRun} after the run)`,
-      `  worker settings:       node lib/worker.js, Node flags '${benchWorkerNodeFlags().join(' ')}', maxCachedWorkflows ${config.worker.maxCachedWorkflows}, activities ${config.worker.maxConcurrentActivityTaskExecutions}, workflow tasks ${config.worker.maxConcurrentWorkflowTaskExecutions}, Twilio concurrency ${config.twilio.maxConcurrency}, rate ${rate ?? 'off'} req/s`,
+      `  worker settings:       ${benchWorkerProcess().description}, maxCachedWorkflows ${config.worker.maxCachedWorkflows}, activities ${config.worker.maxConcurrentActivityTaskExecutions}, workflow tasks ${config.worker.maxConcurrentWorkflowTaskExecutions}, Twilio concurrency ${config.twilio.maxConcurrency}, rate ${rate ?? 'off'} req/s`,
       `  outcome:               ${completed.count}/${orders} orders completed, ${ported}/${orders * perOrder} numbers ported${open > 0 ? `, ${open} STILL OPEN at the deadline` : ''}`,
       `  wall time:             ${(wallMs / 1000).toFixed(1)} s (starts took ${(startedAllMs / 1000).toFixed(1)} s); the sandbox timeline's ideal ${(IDEAL_MS / 1000).toFixed(1)} s → ${(wallMs / IDEAL_MS).toFixed(1)}× the ideal`,
       `  throughput:            ${throughput.toFixed(1)} orders/s` +

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startPortIn, waitForPortIn } from '../src/starter';
 import { portInWorkflowId } from '../src/workflows/messages';
-import { benchWorkerNodeFlags, formatMemoryReport, memoryReport, startProductionWorker } from './bench-worker';
+import { benchWorkerProcess, formatMemoryReport, memoryReport, startProductionWorker } from './bench-worker';
 import type { BenchWorker } from './bench-worker';
 import { loadAverage } from './proc';
 import { benchNumber, benchOrder, startBenchStack } from './stack';
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
       runs.push({ runId: execution.runId, events: history.events?.length ?? 0 });
     }
     const stats = stack.receiver!.stats();
-    console.log(`worker:                node lib/worker.js, Node flags '${benchWorkerNodeFlags().join(' ')}'`);
+    console.log(`worker:                ${benchWorkerProcess().description}`);
     console.log(`numbers:               ${count} (${completed} completed, outcome ${result.outcome})`);
     console.log(`wall time:             ${(wallMs / 1000).toFixed(1)} s`);
     console.log(`runs:                  ${runs.length}`);

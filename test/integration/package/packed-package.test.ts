@@ -3,7 +3,8 @@
  * empty project, and from there plain node (no tsx, no dev dependencies of portflow):
  * require/import, the `portflow` bin, a consumer's TypeScript under `tsc --init`'s defaults, a
  * consumer script that runs an order against the package's own sandbox, and the compiled worker
- * and webhook receiver (`node lib/worker.js`, `node lib/webhooks/main.js`) running an order through.
+ * and webhook receiver (`node lib/worker.js` with the image's flags and malloc settings,
+ * `node lib/webhooks/main.js`) running an order through.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
@@ -20,6 +21,7 @@ import type { SandboxHandle } from '../../../src/sandbox';
 import { getPortInStatus, startPortIn, waitForPortIn } from '../../../src/starter';
 import { PortingClient } from '../../../src/twilio/client';
 import { reservePort } from '../../../src/temporal-server/ports';
+import { WORKER_COMMAND, WORKER_PROCESS_ENV } from '../../../src/worker-process';
 import { buildOrder, FAST_TIMELINE } from '../../helpers/portflow-env';
 import { devServerAddress } from '../../helpers/temporal';
 import { cleanEnv, run, Service } from './processes';
@@ -207,7 +209,12 @@ describe('the compiled processes, node lib/worker.js and node lib/webhooks/main.
     });
     await webhookPort.release();
     await metricsPort.release();
-    worker = new Service('worker', process.execPath, ['lib/worker.js'], { cwd: installed, env });
+    // As the image starts it (Dockerfile CMD and ENV): the V8 heap flags and glibc's malloc settings.
+    const [, ...workerArgs] = WORKER_COMMAND;
+    worker = new Service('worker', process.execPath, workerArgs, {
+      cwd: installed,
+      env: { ...env, ...WORKER_PROCESS_ENV },
+    });
     receiver = new Service('receiver', process.execPath, ['lib/webhooks/main.js'], { cwd: installed, env });
     await worker.waitFor(/portflow worker: task queue/);
     await receiver.waitFor(/portflow webhooks: listening on/);

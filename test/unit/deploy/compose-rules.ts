@@ -125,17 +125,13 @@ function portflowServices(services: Record<string, Service>): Array<[string, Ser
 }
 
 /** `lib/….js` when the command is `["node", "lib/….js"]`: compiled JavaScript, run without npm or tsx. */
+/** `node [--node-or-v8-flag ...] lib/<entry>.js`: the entry, or undefined for any other command. */
 function compiledEntryOf(service: Service): string | undefined {
   const command = service.command;
-  if (
-    Array.isArray(command) &&
-    command.length === 2 &&
-    command[0] === 'node' &&
-    /^lib\/.+\.js$/.test(String(command[1]))
-  ) {
-    return String(command[1]);
-  }
-  return undefined;
+  if (!Array.isArray(command) || command.length < 2 || command[0] !== 'node') return undefined;
+  const entry = String(command.at(-1));
+  const flags = command.slice(1, -1).map(String);
+  return /^lib\/.+\.js$/.test(entry) && flags.every((f) => /^--[a-z][a-z0-9-]*(=\S+)?$/.test(f)) ? entry : undefined;
 }
 
 export function checkImagesPinned(doc: Doc): string[] {
@@ -219,7 +215,7 @@ export function checkCommands(doc: Doc, ctx: ComposeContext): string[] {
     const entry = compiledEntryOf(service);
     if (!entry) {
       problems.push(
-        `service ${name}: command must be ["node", "lib/<entry>.js"] (compiled JavaScript), got ${JSON.stringify(service.command)}`
+        `service ${name}: command must be ["node", "--flag", ..., "lib/<entry>.js"] (compiled JavaScript, Node flags only before it), got ${JSON.stringify(service.command)}`
       );
     } else if (!existsSync(join(ctx.rootDir, entry.replace(/^lib\//, 'src/').replace(/\.js$/, '.ts')))) {
       problems.push(

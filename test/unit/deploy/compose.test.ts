@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { loadConfig } from '../../../src/config';
 import { SANDBOX_API_KEY_SECRET, SANDBOX_AUTH_TOKEN } from '../../../src/sandbox/defaults';
 import { searchAttributeCliArgs } from '../../../src/search-attributes';
+import { WORKER_COMMAND } from '../../../src/worker-process';
 import { checkCompose, environmentOf, interpolate } from './compose-rules';
 import type { ComposeContext } from './compose-rules';
 
@@ -113,6 +114,10 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it("runs the worker with the image's command (src/worker-process.ts)", () => {
+    expect(parseCompose(rawText).services.worker.command).toEqual(WORKER_COMMAND);
+  });
+
   it('needs the secrets from the environment and holds none itself', () => {
     const doc = parseCompose(rawText);
     expect(environmentOf(doc.services.worker).PORTFLOW_ENCRYPTION_KEYS).toMatch(/^\$\{PORTFLOW_ENCRYPTION_KEYS:\?/);
@@ -212,7 +217,12 @@ describe('docker-compose.yml', () => {
       [
         'a command that runs TypeScript through npm and tsx',
         (d) => (d.services.worker.command = ['npm', 'run', 'worker']),
-        /worker: command must be \["node", "lib\/<entry>.js"\] \(compiled JavaScript\)/,
+        /worker: command must be \["node", "--flag", \.\.\., "lib\/<entry>.js"\] \(compiled JavaScript/,
+      ],
+      [
+        'a command that puts a script before the compiled entry',
+        (d) => (d.services.worker.command = ['node', '--import', 'tsx', 'lib/worker.js']),
+        /worker: command must be/,
       ],
       [
         'a long-running service without a healthcheck',

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { WORKER_COMMAND, WORKER_PROCESS_ENV } from '../../../src/worker-process';
 
 const root = resolve(__dirname, '../../..');
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
@@ -82,12 +83,13 @@ describe('Dockerfile', () => {
     expect(users.at(-1)).not.toMatch(/^USER (root|0)(:|$)/);
   });
 
-  it('starts the compiled worker, whose source exists', () => {
+  it('starts the compiled worker, whose source exists, with the process settings of src/worker-process.ts', () => {
     const cmd = inStage('runtime', 'CMD').at(-1) ?? '';
-    const [node, entry] = JSON.parse(cmd.slice(4)) as string[];
-    expect(node).toBe('node');
-    expect(entry).toBe('lib/worker.js');
+    expect(JSON.parse(cmd.slice(4))).toEqual(WORKER_COMMAND);
+    expect(WORKER_COMMAND.at(-1)).toBe('lib/worker.js');
     expect(existsSync(join(root, 'src/worker.ts'))).toBe(true);
+    const env = inStage('runtime', 'ENV').join(' ');
+    for (const [name, value] of Object.entries(WORKER_PROCESS_ENV)) expect(env).toContain(`${name}=${value}`);
   });
 });
 
