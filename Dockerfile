@@ -42,4 +42,4 @@ ENV MALLOC_ARENA_MAX=2 \
 
 # webhooks 3000, sandbox 4010, codec server 8888, worker metrics 9464
 EXPOSE 3000 4010 8888 9464
-CMD ["node", "--heap-growing-percent=30", "--max-semi-space-size=4", "lib/worker.js"]
+CMD ["node", "--heap-growing-percent=15", "--max-semi-space-size=2", "lib/worker.js"]

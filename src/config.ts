@@ -27,7 +27,7 @@ const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|days?|hours?|minut
 
 /** Defaults of the PORTFLOW_WORKER_* tuning; docs/scale.md has the figures behind them. */
 export const WORKER_DEFAULTS = {
-  maxCachedWorkflows: 250,
+  maxCachedWorkflows: 200,
   maxConcurrentActivityTaskExecutions: 100,
   maxConcurrentWorkflowTaskExecutions: 40,
 } as const;

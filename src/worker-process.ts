@@ -14,7 +14,7 @@
  * generation to 3 × 16 MB. The worker has two isolates (the main thread and the SDK's workflow
  * thread) whose live data is about 50 MB each: under load most of their heaps was garbage.
  */
-export const WORKER_NODE_FLAGS: readonly string[] = ['--heap-growing-percent=30', '--max-semi-space-size=4'];
+export const WORKER_NODE_FLAGS: readonly string[] = ['--heap-growing-percent=15', '--max-semi-space-size=2'];
 
 /**
  * glibc malloc for the Rust core's and Node's threads: two arenas instead of eight per core, and

@@ -14,7 +14,7 @@ describe('loadConfig', () => {
     const defaults = loadConfig({});
     expect(defaults.twilio.maxRequestsPerSecond).toBe(25);
     expect(defaults.worker).toEqual({
-      maxCachedWorkflows: 250,
+      maxCachedWorkflows: 200,
       maxConcurrentActivityTaskExecutions: 100,
       maxConcurrentWorkflowTaskExecutions: 40,
     });
