@@ -294,6 +294,14 @@ async function main(): Promise<void> {
       `  worker settings:       ${benchWorkerProcess().description}, maxCachedWorkflows ${config.worker.maxCachedWorkflows}, activities ${config.worker.maxConcurrentActivityTaskExecutions}, workflow tasks ${config.worker.maxConcurrentWorkflowTaskExecutions}, Twilio concurrency ${config.twilio.maxConcurrency}, rate ${rate ?? 'off'} req/s`,
       `  outcome:               ${completed.count}/${orders} orders completed, ${ported}/${orders * perOrder} numbers ported${open > 0 ? `, ${open} STILL OPEN at the deadline` : ''}`,
       `  wall time:             ${(wallMs / 1000).toFixed(1)} s (starts took ${(startedAllMs / 1000).toFixed(1)} s); the sandbox timeline's ideal ${(IDEAL_MS / 1000).toFixed(1)} s → ${(wallMs / IDEAL_MS).toFixed(1)}× the ideal`,
+      ...(rate === null
+        ? []
+        : [
+            `  rate-limit floor:      ${totalCalls} Twilio calls at ${rate} req/s take at least ${(totalCalls / rate).toFixed(1)} s` +
+              (wallMs < 1.1 * (totalCalls / rate) * 1000
+                ? ': this run was bound by it, so its throughput says nothing of the worker (run with PORTFLOW_TWILIO_MAX_RPS=off for that)'
+                : ''),
+          ]),
       `  throughput:            ${throughput.toFixed(1)} orders/s` +
         (baseline
           ? `; baseline ${(orders / (baseline.wallMs / 1000)).toFixed(1)} orders/s (${(baseline.wallMs / 1000).toFixed(1)} s) → ratio ${(throughput / (orders / (baseline.wallMs / 1000))).toFixed(2)} (goal ≥ 0.8)`
