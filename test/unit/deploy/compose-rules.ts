@@ -124,14 +124,18 @@ function portflowServices(services: Record<string, Service>): Array<[string, Ser
   return Object.entries(services).filter(([, s]) => s.build !== undefined);
 }
 
-/** `lib/….js` when the command is `["node", "lib/….js"]`: compiled JavaScript, run without npm or tsx. */
-/** `node [--node-or-v8-flag ...] lib/<entry>.js`: the entry, or undefined for any other command. */
+/**
+ * `lib/….js` when the command is `["node", "--flag", ..., "lib/….js"]`: compiled JavaScript, run
+ * without npm or tsx. Flags that load other code (`--import`, `--require`, loaders) do not count.
+ */
 function compiledEntryOf(service: Service): string | undefined {
   const command = service.command;
   if (!Array.isArray(command) || command.length < 2 || command[0] !== 'node') return undefined;
   const entry = String(command.at(-1));
   const flags = command.slice(1, -1).map(String);
-  return /^lib\/.+\.js$/.test(entry) && flags.every((f) => /^--[a-z][a-z0-9-]*(=\S+)?$/.test(f)) ? entry : undefined;
+  const plainFlag = (f: string) =>
+    /^--[a-z][a-z0-9-]*(=\S+)?$/.test(f) && !/^--(import|require|loader|experimental-loader)(=|$)/.test(f);
+  return /^lib\/.+\.js$/.test(entry) && flags.every(plainFlag) ? entry : undefined;
 }
 
 export function checkImagesPinned(doc: Doc): string[] {

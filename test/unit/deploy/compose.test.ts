@@ -225,6 +225,11 @@ describe('docker-compose.yml', () => {
         /worker: command must be/,
       ],
       [
+        'a flag that loads TypeScript tooling before the compiled entry',
+        (d) => (d.services.worker.command = ['node', '--import=tsx', 'lib/worker.js']),
+        /worker: command must be/,
+      ],
+      [
         'a long-running service without a healthcheck',
         (d) => delete d.services['codec-server'].healthcheck,
         /codec-server: long-running service without a healthcheck/,
