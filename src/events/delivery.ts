@@ -57,6 +57,28 @@ function errorText(err: unknown, timeoutMs: number): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * A signal that aborts after `ms` or when `cancelled` does. Not `AbortSignal.any([AbortSignal.timeout(ms),
+ * cancelled])`: Node holds a timeout signal only weakly, and fetch follows the signal it is given
+ * weakly too, so a garbage collection during the request can drop the timeout and the POST then
+ * waits for as long as the endpoint holds the connection (under the activity's heartbeats, up to its
+ * 10 minutes). Here the timer holds the controller.
+ */
+function abortAfter(ms: number, cancelled: AbortSignal): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')), ms);
+  const onCancel = () => controller.abort(cancelled.reason);
+  if (cancelled.aborted) onCancel();
+  else cancelled.addEventListener('abort', onCancel, { once: true });
+  return {
+    signal: controller.signal,
+    clear: () => {
+      clearTimeout(timer);
+      cancelled.removeEventListener('abort', onCancel);
+    },
+  };
+}
+
 export function createEventActivities(settings: EventDeliverySettings = {}) {
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let signer: Webhook | undefined;
@@ -89,6 +111,7 @@ export function createEventActivities(settings: EventDeliverySettings = {}) {
         for (const event of input.events) {
           const body = JSON.stringify(event);
           const sentAt = new Date();
+          const deadline = abortAfter(timeoutMs, cancelled);
           try {
             const response = await fetch(input.url, {
               method: 'POST',
@@ -101,7 +124,7 @@ export function createEventActivities(settings: EventDeliverySettings = {}) {
               },
               body,
               redirect: 'manual',
-              signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), cancelled]),
+              signal: deadline.signal,
             });
             await response.arrayBuffer().catch(() => undefined);
             if (response.status < 200 || response.status > 299) {
@@ -112,6 +135,8 @@ export function createEventActivities(settings: EventDeliverySettings = {}) {
             if (cancelled.aborted) throw err;
             error = `${errorText(err, timeoutMs)} from ${where}`;
             return;
+          } finally {
+            deadline.clear();
           }
           delivered++;
         }
