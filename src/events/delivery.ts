@@ -58,11 +58,13 @@ function errorText(err: unknown, timeoutMs: number): string {
 }
 
 /**
- * A signal that aborts after `ms` or when `cancelled` does. Not `AbortSignal.any([AbortSignal.timeout(ms),
- * cancelled])`: Node holds a timeout signal only weakly, and fetch follows the signal it is given
- * weakly too, so a garbage collection during the request can drop the timeout and the POST then
- * waits for as long as the endpoint holds the connection (under the activity's heartbeats, up to its
- * 10 minutes). Here the timer holds the controller.
+ * A signal that aborts after `ms` or when `cancelled` does. Not
+ * `AbortSignal.any([AbortSignal.timeout(ms), cancelled])`: Node's timer holds a timeout signal only
+ * weakly, and `AbortSignal.any` holds the signals it combines weakly too, so nothing kept the timeout
+ * alive. A garbage collection during the request dropped it, and the POST waited for as long as the
+ * endpoint held the connection: under the activity's heartbeats, up to its 10 minutes. On Node 20.20
+ * with a collection every 20 ms, 10 of 10 such requests hung; with a timeout signal alone, or with a
+ * controller and a timer, none did. Here the timer holds the controller.
  */
 function abortAfter(ms: number, cancelled: AbortSignal): { signal: AbortSignal; clear(): void } {
   const controller = new AbortController();
