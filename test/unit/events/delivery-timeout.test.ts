@@ -1,8 +1,9 @@
 /**
  * The events delivery's per-POST timeout against a real endpoint that never answers, with garbage
- * collections during the wait: Node holds `AbortSignal.timeout()` only weakly, so a timeout built
- * from it (and `AbortSignal.any`) was collected and the POST waited for as long as the endpoint held
- * the connection. The activity runs in the SDK's MockActivityEnvironment.
+ * collections during the wait. The timeout used to be `AbortSignal.timeout()` inside
+ * `AbortSignal.any`, which both hold their signals weakly: a collection dropped it, and the POST
+ * waited for as long as the endpoint held the connection (see `abortAfter` in src/events/delivery.ts).
+ * The activity runs in the SDK's MockActivityEnvironment.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
