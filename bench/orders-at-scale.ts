@@ -4,7 +4,8 @@
  * sandbox (short carrier timeline), one production worker (`node lib/worker.js`, see ./bench-worker.ts)
  * in a process of its own, a dev server of its own.
  * Then a baseline on the same server: N trivial workflows doing the same activities, timers and
- * signals per order. Prints wall time against the timeline's ideal, throughput against the
+ * signals per order, whose activities take a token of the same Twilio rate limit for each call the
+ * orders made (./scale/baseline-worker.ts), so both spend the same request budget. Prints wall time against the timeline's ideal, throughput against the
  * baseline, the worker's peak RSS, CPU per order, history events per order, Twilio calls per ported
  * number against the minimum, the webhooks, and the poll schedule of 10,000 simulated orders at the
  * production interval against the configured request rate. Loopback only; bounded by N × M.
@@ -219,6 +220,7 @@ async function main(): Promise<void> {
       const delta = n - (apiBefore[endpoint] ?? 0);
       if (delta > 0) calls[endpoint] = delta;
     }
+    const totalCalls = Object.values(calls).reduce((a, b) => a + b, 0);
     const stats = receiver.stats();
 
     // ----- the baseline: the same Temporal work per order, nothing of portflow's ------------------
@@ -237,6 +239,7 @@ async function main(): Promise<void> {
         timers: Math.max(1, Math.round(counts.timers)),
         timerMs: Math.round(IDEAL_MS / Math.max(1, Math.round(counts.timers))),
         signals: Math.round(counts.signals),
+        twilioCalls: Math.round(totalCalls / orders),
       };
       const bundlePath = path.join(stack.dir, 'baseline-bundle.js');
       const bundle = await bundleWorkflowCode({
@@ -286,7 +289,6 @@ async function main(): Promise<void> {
 
     const perMs = (ms: number | null, n: number) => (ms === null ? 'n/a' : `${(ms / n).toFixed(1)} ms`);
     const minimum = minimumCalls(perOrder);
-    const totalCalls = Object.values(calls).reduce((a, b) => a + b, 0);
     const minTotal = Object.values(minimum).reduce((a, b) => a + b, 0) * orders;
     const throughput = orders / (wallMs / 1000);
     const lines = [
@@ -299,8 +301,9 @@ async function main(): Promise<void> {
         : [
             `  rate-limit floor:      ${totalCalls} Twilio calls at ${rate} req/s take at least ${(totalCalls / rate).toFixed(1)} s` +
               (wallMs < 1.1 * (totalCalls / rate) * 1000
-                ? ': this run was bound by it, so its throughput says nothing of the worker (run with PORTFLOW_TWILIO_MAX_RPS=off for that)'
-                : ''),
+                ? ': this run was bound by it (PORTFLOW_TWILIO_MAX_RPS=off measures the worker alone)'
+                : '') +
+              (baseline ? `; the baseline took the same ${Math.round(totalCalls / orders)} tokens per order from a limit of the same rate` : ''),
           ]),
       `  throughput:            ${throughput.toFixed(1)} orders/s` +
         (baseline

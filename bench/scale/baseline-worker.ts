@@ -3,13 +3,16 @@
  * (./baseline-workflow.ts, bundled by the bench into BENCH_BASELINE_BUNDLE) with everything else of
  * the production worker's main() in src/worker.ts — settings from the environment, the runtime with
  * Prometheus metrics, the encrypting data converter, the PORTFLOW_WORKER_* tuning and the attention
- * gauge — so the two differ in the workflow and its activities only. Compiled and run by
+ * gauge — so the two differ in the workflow and its activities only. Its activities take tokens from
+ * a rate limiter of the same PORTFLOW_TWILIO_MAX_RPS as the production worker's Twilio client, one per
+ * call the orders made, so both spend the same request budget. Compiled and run by
  * startBaselineWorker (../bench-worker.ts) as plain node, like `node lib/worker.js`.
  */
 import { Worker } from '@temporalio/worker';
 import { loadDataConverter } from '../../src/codec/data-converter';
 import { loadConfig } from '../../src/config';
 import { connectWorkerConnection } from '../../src/temporal-connection';
+import { RateLimiter } from '../../src/twilio/rate-limiter';
 import { installRuntime, runPortflowWorker, workerTuning } from '../../src/worker';
 
 async function main(): Promise<void> {
@@ -19,12 +22,19 @@ async function main(): Promise<void> {
   installRuntime(config);
   const connection = await connectWorkerConnection(config.temporal);
   const taskQueue = config.temporal.taskQueue;
+  const rate = config.twilio.maxRequestsPerSecond;
+  const limiter = rate === null ? null : new RateLimiter({ ratePerSecond: rate });
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue,
     workflowBundle: { codePath },
-    activities: { noop: async (i: number) => i },
+    activities: {
+      noop: async (i: number, twilioCalls: number) => {
+        if (limiter) await Promise.all(Array.from({ length: twilioCalls }, () => limiter.acquire()));
+        return i;
+      },
+    },
     dataConverter: await loadDataConverter(config),
     ...workerTuning(config),
   });
