@@ -201,9 +201,17 @@ export const PORT_IN_PATCHES = {
    * worker. Lifecycle events still see every status of every number (a round changes a number once).
    */
   batchedEvents: 'portflow-batched-events',
+  /**
+   * The changes a run made before it knew its events URL make their lifecycle events when it learns
+   * it. The URL comes after a local activity (the worker's settings), and webhooks that reach a
+   * continued-as-new run in its first task are applied before that: they used to make no events.
+   * Asked only by a run that has such changes, so other runs record no marker for it.
+   */
+  eventsBeforeUrl: 'portflow-events-before-url',
 } as const;
 
-type Features = { [K in keyof typeof PORT_IN_PATCHES]: boolean };
+/** The patches decided at the start of a run; `eventsBeforeUrl` is asked where it applies. */
+type Features = { [K in Exclude<keyof typeof PORT_IN_PATCHES, 'eventsBeforeUrl'>]: boolean };
 
 const DEFAULTS = {
   reconcileInterval: '6 hours',
@@ -316,6 +324,8 @@ export class PortInOrderWorkflow {
   };
   /** Where this run delivers lifecycle events; null: it derives none (before the patch, or no URL). */
   private eventsUrl: string | null = null;
+  /** The state this run started from: what changed since is what it owes events for once it has a URL. */
+  private readonly runStartState: PortInState;
   /** What no event may carry: the order's account number(s) and PINs, scrubbed from free texts. */
   private readonly secrets = new Set<string>();
   private deskShown = '';
@@ -376,6 +386,7 @@ export class PortInOrderWorkflow {
           targetPortInDate: this.order.targetPortInDate,
           targetPortInTimeRangeStart: this.order.targetPortInTimeRangeStart ?? null,
         });
+    this.runStartState = this.state;
     this.nextReconcileAt = now() + this.pollDelay(!input.resume);
     this.registerHandlers();
     // A new run (a start, or continue-as-new) shows its desk before its first await.
@@ -910,13 +921,18 @@ export class PortInOrderWorkflow {
 
   /**
    * Picks the run's events URL (the order's, else the worker's default, asked once per run), records
-   * `order.started` on a fresh start, and starts the delivery loop beside the port.
+   * `order.started` on a fresh start and (since eventsBeforeUrl) the events of what the run changed
+   * before it knew the URL, and starts the delivery loop beside the port.
    */
   private async startEvents(): Promise<void> {
     const url = this.order.options?.eventsUrl ?? (await workerSettings.getEventSettings()).defaultUrl;
     if (!url) return;
     this.eventsUrl = url;
-    if (!this.input.resume) this.update(this.withEvents(null, this.state));
+    // Deterministic: whether anything changed before this point is in the history.
+    const caughtUp = this.state !== this.runStartState && patched(PORT_IN_PATCHES.eventsBeforeUrl);
+    let next = this.input.resume ? this.state : this.withEvents(null, this.state);
+    if (caughtUp) next = this.withEvents(this.runStartState, next);
+    this.update(next);
     // Not cancellable: a canceled order still delivers its `order.canceled` (within the grace).
     void CancellationScope.nonCancellable(() => this.deliverEvents(url));
   }
