@@ -9,11 +9,8 @@
  * started again with signal-with-start, so the webhook is in the run's first task. Against the dev
  * server, the sandbox (which completes the request on its own) and a real HTTP endpoint.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { generateEventsSecret, verifyPortflowEvent } from '../../../src/events';
-import type { PortflowEvent } from '../../../src/events';
 import { getPortInStatus, portInHandle, startPortIn, waitForPortIn } from '../../../src/starter';
 import { PhoneNumberStatus } from '../../../src/twilio/porting-event';
 import type { NumberPortingEvent } from '../../../src/twilio/porting-event';
@@ -21,51 +18,20 @@ import { portingEventSignal } from '../../../src/workflows/messages';
 import type { PortInWorkflowInput } from '../../../src/workflows/messages';
 import { createPortflowWorker } from '../../../src/worker';
 import { recordHistory } from '../../replay/record';
+import { CaptureServer } from '../../helpers/capture-server';
 import { buildOrder, eventually, startPortflowEnv } from '../../helpers/portflow-env';
 import type { PortflowTestEnv } from '../../helpers/portflow-env';
 import { workflowBundle } from '../../helpers/temporal';
 
-/** Keeps every POST it receives, by path, and answers 200. */
-class RecordingEndpoint {
-  readonly received = new Map<string, Array<{ headers: http.IncomingHttpHeaders; body: string }>>();
-  private readonly server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const path = req.url ?? '';
-      this.received.set(path, [
-        ...(this.received.get(path) ?? []),
-        { headers: req.headers, body: Buffer.concat(chunks).toString() },
-      ]);
-      res.writeHead(200).end();
-    });
-  });
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  events(path: string, secret: string): PortflowEvent[] {
-    return (this.received.get(path) ?? []).map((r) => verifyPortflowEvent(r.body, r.headers, secret));
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
-
 describe('a webhook in the first task of a continued-as-new run', () => {
   let env: PortflowTestEnv;
-  let endpoint: RecordingEndpoint;
-  let base: string;
+  // The backend's endpoint: answers 200 to every POST and keeps them.
+  let endpoint: CaptureServer;
   const secret = generateEventsSecret();
 
   beforeAll(async () => {
     env = await startPortflowEnv();
-    endpoint = new RecordingEndpoint();
-    base = await endpoint.start();
+    endpoint = await new CaptureServer().start();
   });
   afterAll(async () => {
     await endpoint?.stop();
@@ -79,7 +45,7 @@ describe('a webhook in the first task of a continued-as-new run', () => {
       porting: env.porting,
       workflowBundle: workflowBundle(),
       // The worker's default URL: a run without the order's own URL asks for it in a local activity.
-      events: { secret, timeoutMs: 2000, defaultUrl: `${base}${path}` },
+      events: { secret, timeoutMs: 2000, defaultUrl: `${endpoint.url}${path}` },
     });
 
   it('makes the events of the change it applies before the run knows its events URL', async () => {
@@ -147,7 +113,9 @@ describe('a webhook in the first task of a continued-as-new run', () => {
     });
     await recordHistory(portInHandle(env.client, order.orderId), 'events-before-url');
 
-    const received = endpoint.events('/resumed', secret);
+    const received = endpoint.requests
+      .filter((r) => r.url === '/resumed')
+      .map((r) => verifyPortflowEvent(r.body, r.headers, secret));
     const ofNumber = received.filter((e) => 'phoneNumber' in e.data && e.data.phoneNumber === phoneNumber);
     // The webhook's change, made before the run knew where to send it: in_review → completed, ported;
     // then the post-port activation's.

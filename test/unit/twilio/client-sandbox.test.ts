@@ -23,7 +23,7 @@ import {
   isParseFailure,
   parsePortingWebhook,
 } from '../../../src/twilio';
-import { CaptureServer } from './capture-server';
+import { CaptureServer } from '../../helpers/capture-server';
 
 let sandbox: SandboxHandle;
 const clients: PortingClient[] = [];

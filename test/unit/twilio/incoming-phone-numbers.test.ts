@@ -6,7 +6,7 @@ import { startSandbox } from '../../../src/sandbox';
 import type { SandboxHandle } from '../../../src/sandbox';
 import { PortingClient, RequestValidationError, TwilioClientError, TwilioNotFoundError } from '../../../src/twilio';
 import { incomingPhoneNumberInbound } from '../../../src/twilio/schemas/incoming-phone-number';
-import { CaptureServer } from './capture-server';
+import { CaptureServer } from '../../helpers/capture-server';
 
 const DAY = 86_400_000;
 const PN = `PN${'a'.repeat(32)}`;

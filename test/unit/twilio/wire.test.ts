@@ -13,7 +13,7 @@ import {
   TwilioResponseValidationError,
   TwilioServerError,
 } from '../../../src/twilio';
-import { CaptureServer } from './capture-server';
+import { CaptureServer } from '../../helpers/capture-server';
 
 const credentials = { accountSid: 'AC5d169368692aa8ab93638f0efb556ba3', authToken: 'token-not-for-logs' };
 
