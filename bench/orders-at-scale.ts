@@ -303,7 +303,9 @@ async function main(): Promise<void> {
               (wallMs < 1.1 * (totalCalls / rate) * 1000
                 ? ': this run was bound by it (PORTFLOW_TWILIO_MAX_RPS=off measures the worker alone)'
                 : '') +
-              (baseline ? `; the baseline took the same ${Math.round(totalCalls / orders)} tokens per order from a limit of the same rate` : ''),
+              (baseline
+                ? `; the baseline took the same ${Math.round(totalCalls / orders)} tokens per order from a limit of the same rate`
+                : ''),
           ]),
       `  throughput:            ${throughput.toFixed(1)} orders/s` +
         (baseline

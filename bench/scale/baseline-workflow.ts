@@ -30,7 +30,8 @@ export async function baselineWorkflow(input: BaselineInput): Promise<number> {
   setHandler(baselineSignal, () => void received++);
   const { activities, twilioCalls } = input;
   // Activity i takes its share of the calls, so the shares sum to twilioCalls.
-  const share = (i: number) => Math.floor(((i + 1) * twilioCalls) / activities) - Math.floor((i * twilioCalls) / activities);
+  const share = (i: number) =>
+    Math.floor(((i + 1) * twilioCalls) / activities) - Math.floor((i * twilioCalls) / activities);
   for (let i = 0; i < activities; i++) await noop(i, share(i));
   for (let i = 0; i < input.timers; i++) await sleep(input.timerMs);
   await condition(() => received >= input.signals);
