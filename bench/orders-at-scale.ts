@@ -5,10 +5,11 @@
  * in a process of its own, a dev server of its own.
  * Then a baseline on the same server: N trivial workflows doing the same activities, timers and
  * signals per order, whose activities take a token of the same Twilio rate limit for each call the
- * orders made (./scale/baseline-worker.ts), so both spend the same request budget. Prints wall time against the timeline's ideal, throughput against the
- * baseline, the worker's peak RSS, CPU per order, history events per order, Twilio calls per ported
- * number against the minimum, the webhooks, and the poll schedule of 10,000 simulated orders at the
- * production interval against the configured request rate. Loopback only; bounded by N × M.
+ * orders made (./scale/baseline-worker.ts), so both spend the same request budget. Prints wall time
+ * against the timeline's ideal, throughput against the baseline, the worker's peak RSS, CPU per
+ * order, history events per order, Twilio calls per ported number against the minimum, the
+ * webhooks, and the poll schedule of 10,000 simulated orders at the production interval against the
+ * configured request rate. Loopback only; bounded by N × M.
  *
  *   node --import tsx bench/orders-at-scale.ts [--orders 1000] [--numbers 5] [--no-baseline] [--memory]
  *
