@@ -222,6 +222,8 @@ async function main(): Promise<void> {
       if (delta > 0) calls[endpoint] = delta;
     }
     const totalCalls = Object.values(calls).reduce((a, b) => a + b, 0);
+    // What the baseline's activities take from its rate limiter, per order.
+    const callsPerOrder = Math.round(totalCalls / orders);
     const stats = receiver.stats();
 
     // ----- the baseline: the same Temporal work per order, nothing of portflow's ------------------
@@ -240,7 +242,7 @@ async function main(): Promise<void> {
         timers: Math.max(1, Math.round(counts.timers)),
         timerMs: Math.round(IDEAL_MS / Math.max(1, Math.round(counts.timers))),
         signals: Math.round(counts.signals),
-        twilioCalls: Math.round(totalCalls / orders),
+        twilioCalls: callsPerOrder,
       };
       const bundlePath = path.join(stack.dir, 'baseline-bundle.js');
       const bundle = await bundleWorkflowCode({
@@ -305,7 +307,7 @@ async function main(): Promise<void> {
                 ? ': this run was bound by it (PORTFLOW_TWILIO_MAX_RPS=off measures the worker alone)'
                 : '') +
               (baseline
-                ? `; the baseline took the same ${Math.round(totalCalls / orders)} tokens per order from a limit of the same rate`
+                ? `; the baseline took the same ${callsPerOrder} tokens per order from a limit of the same rate`
                 : ''),
           ]),
       `  throughput:            ${throughput.toFixed(1)} orders/s` +
